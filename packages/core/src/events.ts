@@ -1,0 +1,67 @@
+/**
+ * Structured events. The library never writes to the console: pass `onEvent` to `createGate` to log,
+ * count or trace what the gate does.
+ */
+
+import type { GateErrorCode } from './errors.js'
+
+/** What caused a JWKS fetch. */
+export type JwksFetchTrigger = 'warmup' | 'initial' | 'expired' | 'unknown-kid'
+
+/** Every event the gate emits. */
+export type GateEvent =
+  | {
+      readonly type: 'verified'
+      readonly issuer: string
+      readonly kid: string | undefined
+      readonly sub: string
+    }
+  | {
+      readonly type: 'rejected'
+      readonly code: GateErrorCode
+      readonly status: number
+      /** The failed check (the error's `reason`). */
+      readonly reason: string
+    }
+  | {
+      readonly type: 'policy.denied'
+      readonly issuer: string
+      readonly sub: string
+      /** Human-readable reasons, one per failed rule. Never sent to the client. */
+      readonly failures: readonly string[]
+    }
+  | { readonly type: 'policy.warning'; readonly message: string }
+  | {
+      readonly type: 'jwks.fetch'
+      readonly jwksUri: string
+      readonly trigger: JwksFetchTrigger
+      readonly ok: boolean
+      /** Usable keys in the response (when `ok`). */
+      readonly keys?: number
+      /** Why the fetch failed (when not `ok`). */
+      readonly error?: string
+      readonly durationMs: number
+    }
+  | {
+      readonly type: 'jwks.key-ignored'
+      readonly jwksUri: string
+      readonly kid: string | undefined
+      readonly reason: string
+    }
+  | { readonly type: 'jwks.stale-served'; readonly jwksUri: string; readonly staleForMs: number }
+  | { readonly type: 'jwks.refetch-throttled'; readonly jwksUri: string; readonly waitMs: number }
+
+/** A listener for {@link GateEvent}s. Exceptions it throws are swallowed: events never fail a request. */
+export type EventListener = (event: GateEvent) => void
+
+/** Calls `listener` without letting it break the caller. */
+export function emitter(listener: EventListener | undefined): EventListener {
+  if (listener === undefined) return () => {}
+  return (event) => {
+    try {
+      listener(event)
+    } catch {
+      // A faulty listener must not turn a verified request into a failure.
+    }
+  }
+}

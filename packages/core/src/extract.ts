@@ -1,0 +1,158 @@
+/**
+ * Credential extraction from an HTTP request (RFC 6750 §2.1 and §3.1, RFC 9110 §11): exactly one
+ * `Authorization` field line, a case-insensitive scheme, the b64token grammar, and a size cap applied
+ * before anything is decoded.
+ */
+
+import {
+  CredentialsMissingError,
+  type GateErrorOptions,
+  InvalidRequestError,
+  InvalidTokenError,
+} from './errors.js'
+
+/** A header value as Node (`IncomingHttpHeaders`, `headersDistinct`) or a plain object holds it. */
+export type HeaderValue = string | readonly string[] | undefined
+
+/**
+ * The framework-neutral request the gate authenticates. Adapters build it from their framework's request;
+ * `headers` is either a Fetch `Headers` or Node's `IncomingHttpHeaders`.
+ */
+export interface GateRequest {
+  /** The request method, e.g. `GET`. */
+  readonly method: string
+  /** The request target as received (path and query) or an absolute URL. */
+  readonly url: string
+  /** The request headers. */
+  readonly headers: Headers | Readonly<Record<string, HeaderValue>>
+  /**
+   * Node's `IncomingMessage.rawHeaders` (`[name, value, name, value, …]`). Node keeps only the first of
+   * several `Authorization` lines in `headers`; with `rawHeaders` the gate sees all of them and answers 400.
+   */
+  readonly rawHeaders?: readonly string[] | undefined
+}
+
+/** The credential found in a request. */
+export interface Credentials {
+  /** The auth-scheme as defined (not as sent). */
+  readonly scheme: 'Bearer'
+  /** The token, exactly as sent after the scheme and its spaces. */
+  readonly token: string
+}
+
+/**
+ * Reads the single `Authorization` field line of a request.
+ * Returns `undefined` when the request has none.
+ * @throws InvalidRequestError when there are several.
+ */
+export function readAuthorization(request: GateRequest, errorOptions?: GateErrorOptions): string | undefined {
+  const raw = request.rawHeaders
+  if (raw !== undefined) {
+    let found: string | undefined
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i] as string
+      if (name.length === 13 && name.toLowerCase() === 'authorization') {
+        if (found !== undefined) throw multiple(errorOptions)
+        found = raw[i + 1] as string
+      }
+    }
+    return found
+  }
+  const headers = request.headers
+  if (typeof (headers as Headers).get === 'function') {
+    // Fetch `Headers` joins repeated lines with ", ", which then fails the b64token grammar (400).
+    return (headers as Headers).get('authorization') ?? undefined
+  }
+  const record = headers as Readonly<Record<string, HeaderValue>>
+  const value = record.authorization ?? record.Authorization
+  if (value === undefined || typeof value === 'string') return value
+  if (value.length > 1) throw multiple(errorOptions)
+  return value[0]
+}
+
+/**
+ * Extracts the bearer token of a request.
+ *
+ * - no `Authorization`, or a scheme other than `Bearer` → 401 with a bare challenge;
+ * - several `Authorization` lines, a scheme without a token, a token outside the b64token grammar, or
+ *   a token both in the header and in the query → 400 `invalid_request`;
+ * - a token longer than `maxTokenLength` → 401 `invalid_token`, before any decoding.
+ *
+ * The token is never read from the query string, the body, or `x-vercel-oidc-token` (on Vercel that header
+ * carries the callee's own token, not the caller's).
+ */
+export function extractCredentials(
+  request: GateRequest,
+  maxTokenLength: number,
+  errorOptions?: GateErrorOptions,
+): Credentials {
+  const value = readAuthorization(request, errorOptions)
+  if (hasQueryToken(request.url)) {
+    if (value !== undefined) {
+      throw new InvalidRequestError(
+        'multiple-methods',
+        'more than one method used to send a token',
+        errorOptions,
+      )
+    }
+    throw new CredentialsMissingError('missing', errorOptions)
+  }
+  if (value === undefined || value.length === 0) throw new CredentialsMissingError('missing', errorOptions)
+
+  const space = value.indexOf(' ')
+  const scheme = space === -1 ? value : value.slice(0, space)
+  if (scheme.length !== 6 || scheme.toLowerCase() !== 'bearer') {
+    throw new CredentialsMissingError('unsupported-scheme', errorOptions)
+  }
+  let start = space === -1 ? value.length : space
+  while (start < value.length && value.charCodeAt(start) === 0x20) start++
+  if (start === value.length) {
+    throw new InvalidRequestError('missing-token', 'the Bearer scheme needs a token', errorOptions)
+  }
+  const length = value.length - start
+  if (length > maxTokenLength) {
+    throw new InvalidTokenError('token-size', 'token too large', errorOptions)
+  }
+  if (!isB64Token(value, start)) {
+    throw new InvalidRequestError('malformed-credentials', 'malformed Authorization header', errorOptions)
+  }
+  return { scheme: 'Bearer', token: start === 0 ? value : value.slice(start) }
+}
+
+/** `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="` (RFC 6750 §2.1). */
+function isB64Token(value: string, start: number): boolean {
+  let i = start
+  for (; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    const ok =
+      (c >= 0x61 && c <= 0x7a) || // a-z
+      (c >= 0x41 && c <= 0x5a) || // A-Z
+      (c >= 0x30 && c <= 0x39) || // 0-9
+      c === 0x2d || // -
+      c === 0x2e || // .
+      c === 0x5f || // _
+      c === 0x7e || // ~
+      c === 0x2b || // +
+      c === 0x2f // /
+    if (!ok) break
+  }
+  if (i === start) return false
+  for (; i < value.length; i++) if (value.charCodeAt(i) !== 0x3d) return false
+  return true
+}
+
+function hasQueryToken(url: string): boolean {
+  const q = url.indexOf('?')
+  if (q === -1) return false
+  let at = url.indexOf('access_token=', q + 1)
+  while (at !== -1) {
+    const before = url.charCodeAt(at - 1)
+    if (before === 0x3f || before === 0x26) return true // '?' or '&'
+    at = url.indexOf('access_token=', at + 1)
+  }
+  return false
+}
+
+function multiple(errorOptions: GateErrorOptions | undefined): InvalidRequestError {
+  return new InvalidRequestError('multiple-authorization', 'multiple Authorization headers', errorOptions)
+}

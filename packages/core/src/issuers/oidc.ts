@@ -1,0 +1,98 @@
+/**
+ * The generic OIDC / OAuth 2 access token profile: JWT access tokens of RFC 9068.
+ */
+
+import { type Algorithm, checkAlgorithms } from '../algorithms.js'
+import type { AccessTokenClaims } from '../claims.js'
+import { mediaType } from '../jws.js'
+import { checkUrl } from '../url.js'
+import { optionalNumber, optionalString, optionalStringArray, requiredString } from '../validate-claims.js'
+import { audiences, type IssuerProfile, knownOptions, seconds } from './profile.js'
+
+/** Options of {@link oidc}. */
+export interface OidcOptions {
+  /** The issuer identifier, exactly as in the tokens' `iss` (no normalisation). Required. */
+  readonly issuer: string
+  /** This API's audience (resource indicator): `aud` must contain it. Required. */
+  readonly audience: string | readonly string[]
+  /** The issuer's JWKS URL. Required. */
+  readonly jwksUri: string
+  /** The algorithm allow-list. Default `['RS256']`. `none` and `HS*` are refused. */
+  readonly algorithms?: readonly Algorithm[]
+  /**
+   * The required `typ`, compared as a media type. Default `at+jwt` (RFC 9068 §4). Set it to `false` only
+   * for an issuer that does not type its access tokens, and then give it its own audience.
+   */
+  readonly typ?: string | false
+  /** Claims that must be present besides `iss exp aud sub client_id iat jti`. Default none. */
+  readonly requiredClaims?: readonly string[]
+  /** Largest accepted token lifetime (`exp − iat`), seconds. Default 86400 (24 h). */
+  readonly maxTokenLifetime?: number
+  /** Largest accepted token age (`now − iat`), seconds. Default: no limit beyond `exp`. */
+  readonly maxTokenAge?: number
+}
+
+const OPTIONS = [
+  'issuer',
+  'audience',
+  'jwksUri',
+  'algorithms',
+  'typ',
+  'requiredClaims',
+  'maxTokenLifetime',
+  'maxTokenAge',
+]
+
+/**
+ * Accept OAuth 2 access tokens in the JWT profile of RFC 9068 from one issuer.
+ *
+ * @example
+ * ```ts
+ * import { createGate, oidc } from '@oidc-gate/core'
+ *
+ * const gate = createGate({
+ *   issuers: [oidc({ issuer: 'https://auth.example.com/', audience: 'https://api.example.com', jwksUri: 'https://auth.example.com/.well-known/jwks.json' })],
+ *   policy: { scope: { includes: 'todos:read' } },
+ * })
+ * ```
+ */
+export function oidc(options: OidcOptions): IssuerProfile<AccessTokenClaims> {
+  if (options === null || typeof options !== 'object') throw new TypeError('oidc() needs an options object')
+  knownOptions('oidc', options, OPTIONS)
+  const issuer = checkUrl('oidc(): issuer', options.issuer)
+  const jwksUri = checkUrl('oidc(): jwksUri', options.jwksUri)
+  const typ = options.typ ?? 'at+jwt'
+  if (typ !== false && (typeof typ !== 'string' || typ.length === 0)) {
+    throw new TypeError('oidc(): typ must be a media type such as "at+jwt", or false')
+  }
+  const expectedTyp = typ === false ? undefined : mediaType(typ)
+  const required = options.requiredClaims ?? []
+  if (!Array.isArray(required) || !required.every((c) => typeof c === 'string' && c.length > 0)) {
+    throw new TypeError('oidc(): requiredClaims must be an array of claim names')
+  }
+  return Object.freeze<IssuerProfile<AccessTokenClaims>>({
+    profile: 'oidc',
+    targets: Object.freeze([{ issuer, jwksUri }]),
+    audiences: audiences('oidc(): audience', options.audience),
+    algorithms: checkAlgorithms('oidc(): algorithms', options.algorithms ?? ['RS256']),
+    maxTokenLifetime: seconds('oidc(): maxTokenLifetime', options.maxTokenLifetime, 86_400),
+    maxTokenAge:
+      options.maxTokenAge === undefined ? undefined : seconds('oidc(): maxTokenAge', options.maxTokenAge, 0),
+    claimNames: undefined,
+    acceptsTyp: (value) =>
+      expectedTyp === undefined || (typeof value === 'string' && mediaType(value) === expectedTyp),
+    checkClaims(claims) {
+      requiredString(claims, 'client_id')
+      requiredString(claims, 'jti')
+      for (const name of required) {
+        if (claims[name] === undefined) requiredString(claims, name)
+      }
+      optionalNumber(claims, 'auth_time')
+      optionalString(claims, 'acr')
+      optionalStringArray(claims, 'amr')
+      for (const name of ['groups', 'roles', 'entitlements'] as const) optionalStringArray(claims, name)
+      const scp = claims.scp
+      if (scp !== undefined && typeof scp !== 'string') optionalStringArray(claims, 'scp')
+    },
+  })
+}

@@ -1,0 +1,73 @@
+/**
+ * What an issuer profile tells the gate: where the keys are, which algorithms and token type to accept,
+ * which claims are required, and how to present them. Built by `vercel()` or `oidc()`.
+ */
+
+import type { Algorithm } from '../algorithms.js'
+import type { JsonValue } from '../claims.js'
+
+/** One accepted `iss` value and the JWKS bound to it. */
+export interface IssuerTarget {
+  /** The exact `iss` value. */
+  readonly issuer: string
+  /** The JWKS of this issuer; keys found there verify tokens of this issuer only. */
+  readonly jwksUri: string
+  /** Accept this issuer only on tokens that carry an `act` claim (Vercel's exchanged tokens). */
+  readonly exchangedOnly?: boolean
+}
+
+/**
+ * A configured issuer profile. Treat it as opaque: create it with `vercel()` or `oidc()` and pass it to
+ * `createGate({ issuers: [...] })`. `C` is the type of the verified claims.
+ */
+export interface IssuerProfile<C = unknown> {
+  /** The profile's name, also found on every `Auth` it produces. */
+  readonly profile: 'vercel' | 'oidc'
+  /** The accepted issuers, selected by exact match of `iss`. */
+  readonly targets: readonly IssuerTarget[]
+  /** Accepted audiences: `aud` must contain one of them. */
+  readonly audiences: readonly string[]
+  /** The algorithm allow-list. */
+  readonly algorithms: readonly Algorithm[]
+  /** Largest accepted `exp − iat`, seconds. */
+  readonly maxTokenLifetime: number
+  /** Largest accepted `now − iat`, seconds, if any. */
+  readonly maxTokenAge: number | undefined
+  /** Claim names a policy may use with this profile (typos are reported against them), if closed. */
+  readonly claimNames: readonly string[] | undefined
+  /** Whether the header's `typ` is acceptable. */
+  readonly acceptsTyp: (typ: JsonValue | undefined) => boolean
+  /** Profile-specific claim checks, after the registered claims passed. Throws `InvalidTokenError`. */
+  readonly checkClaims: (claims: Readonly<Record<string, JsonValue>>, target: IssuerTarget) => void
+  /** Type-level marker of the claims type; never set at run time. */
+  readonly __claims?: C
+}
+
+/** Validates an optional positive number of seconds. */
+export function seconds(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`${option} must be a positive number of seconds`)
+  }
+  return value
+}
+
+/** Validates `audience`: a non-empty string or a non-empty array of them. */
+export function audiences(option: string, value: unknown): readonly string[] {
+  const list = typeof value === 'string' ? [value] : value
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    !list.every((a) => typeof a === 'string' && a.length > 0)
+  ) {
+    throw new TypeError(`${option} must be a non-empty string or a non-empty array of strings`)
+  }
+  return Object.freeze([...list])
+}
+
+/** Rejects option names the profile does not know, so a typo fails at boot. */
+export function knownOptions(profile: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new TypeError(`${profile}(): unknown option "${key}"`)
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The verification pipeline of one token (SECURITY §1): size → JWS syntax → issuer selection by exact
+ * `iss` → header rules → claims → key → signature.
+ *
+ * The claims are checked before the signature only to spare a key fetch and an RSA operation for tokens
+ * that would be refused anyway (expired, foreign audience, …); both checks run on the same immutable
+ * parsed object and nothing is returned, cached or shown to a policy before the signature verified.
+ */
+
+import type { Auth } from './auth.js'
+import { vercelIdentity } from './auth.js'
+import type { ActorClaim, JsonValue, VercelClaims } from './claims.js'
+import { InvalidTokenError } from './errors.js'
+import type { IssuerProfile, IssuerTarget } from './issuers/profile.js'
+import { checkHeader, parseCompactJws } from './jws.js'
+import type { RemoteKeySource } from './keys.js'
+import { verifySignature } from './signature.js'
+import { checkRegisteredClaims } from './validate-claims.js'
+
+/** One accepted issuer with its profile and key source. */
+export interface IssuerRuntime {
+  readonly profile: IssuerProfile
+  readonly target: IssuerTarget
+  readonly keys: RemoteKeySource
+}
+
+/** What a verification needs from the gate. */
+export interface VerifyContext {
+  /** Accepted issuers by exact `iss`. */
+  readonly issuers: ReadonlyMap<string, IssuerRuntime>
+  /** Allowed clock skew, seconds. */
+  readonly clockTolerance: number
+  /** Longest accepted token, in characters. */
+  readonly maxTokenLength: number
+  /** The clock, ms since the epoch. */
+  readonly clock: () => number
+}
+
+/** Verifies `token` and returns its {@link Auth}. @throws GateError */
+export async function verifyToken(token: string, ctx: VerifyContext): Promise<Auth> {
+  if (typeof token !== 'string' || token.length === 0)
+    throw new InvalidTokenError('malformed', 'token missing')
+  if (token.length > ctx.maxTokenLength) throw new InvalidTokenError('token-size', 'token too large')
+  const jws = parseCompactJws(token)
+  const { claims } = jws
+
+  // Issuer selection is the only use of an unverified claim, by exact match (SECURITY K2).
+  const iss = claims.iss
+  const runtime = typeof iss === 'string' ? ctx.issuers.get(iss) : undefined
+  if (runtime === undefined) throw new InvalidTokenError('iss', 'issuer not accepted')
+  const { profile, target } = runtime
+
+  const header = checkHeader(jws.header, { algorithms: profile.algorithms, typ: profile.acceptsTyp })
+  checkRegisteredClaims(claims, {
+    issuer: target.issuer,
+    audiences: profile.audiences,
+    now: Math.floor(ctx.clock() / 1000),
+    clockTolerance: ctx.clockTolerance,
+    maxTokenLifetime: profile.maxTokenLifetime,
+    maxTokenAge: profile.maxTokenAge,
+  })
+  profile.checkClaims(claims, target)
+
+  const key = await runtime.keys.resolve(header.kid, header.alg)
+  await verifySignature(key, jws.signingInput, jws.signature)
+
+  const frozen = deepFreeze(claims)
+  const actor = frozen.act as ActorClaim | undefined
+  const base = { token, header: Object.freeze(header), claims: frozen, issuer: target.issuer, actor }
+  if (profile.profile === 'vercel') {
+    return Object.freeze({
+      ...base,
+      profile: 'vercel',
+      vercel: vercelIdentity(frozen as unknown as VercelClaims),
+    }) as unknown as Auth
+  }
+  return Object.freeze({ ...base, profile: 'oidc' }) as unknown as Auth
+}
+
+function deepFreeze<T extends JsonValue | Readonly<Record<string, JsonValue>>>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const member of Object.values(value)) deepFreeze(member)
+    Object.freeze(value)
+  }
+  return value
+}
