@@ -1,1 +1,10 @@
-export {}
+export type { Fault } from './faults.js'
+export { DEFAULT_OVERSIZED_BYTES } from './faults.js'
+export type { RotateOptions, SignOptions, TestIssuer, TestIssuerRequests } from './issuer.js'
+export { createTestIssuer, DEFAULT_JWKS_CACHE_CONTROL } from './issuer.js'
+export type { TestIssuerAlgorithm, TestIssuerKeyFile, TestIssuerKeyFileEntry } from './keys.js'
+export { TEST_ISSUER_ALGORITHMS } from './keys.js'
+export type { MintableClaims, MintClaims, MintOptions, TestIssuerProfile } from './mint.js'
+export type { TestIssuerOptions } from './options.js'
+export type { VercelIds } from './vercel-ids.js'
+export { vercelIds } from './vercel-ids.js'

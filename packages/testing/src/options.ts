@@ -1,0 +1,123 @@
+/**
+ * Options of `createTestIssuer` and their validation.
+ */
+import type { TestIssuerAlgorithm, TestIssuerKeyFile } from './keys.js'
+import { TEST_ISSUER_ALGORITHMS } from './keys.js'
+import type { TestIssuerProfile } from './mint.js'
+
+/**
+ * Options of {@link createTestIssuer}. Every option is validated when the issuer is created; a bad value
+ * throws a `TypeError` naming the option.
+ *
+ * @example
+ * ```ts
+ * const issuer = await createTestIssuer({ profile: 'vercel', team: 'acme', mode: 'global' })
+ * const as = await createTestIssuer({ profile: 'oidc', algorithm: 'ES256', audience: 'https://api.test' })
+ * ```
+ */
+export interface TestIssuerOptions {
+  /** `'vercel'` (Vercel OIDC tokens, `RS256`) or `'oidc'` (RFC 9068 access tokens). Default `'vercel'`. */
+  profile?: TestIssuerProfile
+  /** Vercel team slug, matching `[a-z0-9-]+`; the `owner` of minted tokens. Default `'acme'`. */
+  team?: string
+  /**
+   * Vercel issuer mode: `'team'` (`iss` = `<url>/<team>`) or `'global'` (`iss` = `<url>`). Both layouts are
+   * served either way. Ignored by the `oidc` profile. Default `'team'`.
+   */
+  mode?: 'team' | 'global'
+  /**
+   * Signing algorithm. The Vercel profile supports `'RS256'` only. Default `'RS256'`, or the algorithm of
+   * `keys` when given.
+   */
+  algorithm?: TestIssuerAlgorithm
+  /** TCP port on 127.0.0.1, an integer from 0 to 65535; `0` picks a free port. Default `0`. */
+  port?: number
+  /** Private keys from a previous `exportKeys()`, so a restarted issuer keeps its keys. Default: new keys. */
+  keys?: TestIssuerKeyFile
+  /**
+   * Default `aud` of minted tokens. Default `https://vercel.com/<team>` (Vercel) or
+   * `'https://api.example.test'` (OIDC).
+   */
+  audience?: string
+  /** Clock in milliseconds since the epoch, used for minting and for the exchange endpoint. Default `Date.now`. */
+  now?: () => number
+}
+
+/** Options with their defaults applied. */
+export interface ResolvedOptions {
+  readonly profile: TestIssuerProfile
+  readonly team: string
+  readonly mode: 'team' | 'global'
+  /** Explicit algorithm (the Vercel profile forces `RS256`); `undefined` means "from keys, else RS256". */
+  readonly algorithm: TestIssuerAlgorithm | undefined
+  readonly port: number
+  readonly keys: TestIssuerKeyFile | undefined
+  readonly audience: string | undefined
+  readonly now: () => number
+}
+
+const OPTION_NAMES = new Set(['profile', 'team', 'mode', 'algorithm', 'port', 'keys', 'audience', 'now'])
+
+/** Vercel team slugs: lowercase letters, digits and hyphens. */
+export const TEAM_SLUG = /^[a-z0-9-]+$/
+
+function fail(message: string): never {
+  throw new TypeError(`createTestIssuer: ${message}`)
+}
+
+/**
+ * Validates options and applies defaults, throwing a `TypeError` naming the bad option.
+ *
+ * @example
+ * ```ts
+ * const resolved = resolveOptions({ team: 'acme' })
+ * ```
+ */
+export function resolveOptions(options: unknown): ResolvedOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    fail('options must be an object')
+  }
+  const o = options as Record<string, unknown>
+  for (const name of Object.keys(o)) {
+    if (!OPTION_NAMES.has(name)) fail(`unknown option "${name}"`)
+  }
+  const profile = o.profile ?? 'vercel'
+  if (profile !== 'vercel' && profile !== 'oidc') fail("options.profile must be 'vercel' or 'oidc'")
+  const team = o.team ?? 'acme'
+  if (typeof team !== 'string' || !TEAM_SLUG.test(team)) {
+    fail('options.team must be a Vercel team slug matching [a-z0-9-]+')
+  }
+  const mode = o.mode ?? 'team'
+  if (mode !== 'team' && mode !== 'global') fail("options.mode must be 'team' or 'global'")
+  let algorithm = o.algorithm
+  if (algorithm !== undefined && !(TEST_ISSUER_ALGORITHMS as readonly unknown[]).includes(algorithm)) {
+    fail(`options.algorithm must be one of ${TEST_ISSUER_ALGORITHMS.join(', ')}`)
+  }
+  if (profile === 'vercel') {
+    if (algorithm !== undefined && algorithm !== 'RS256') {
+      fail("options.algorithm must be 'RS256' with the vercel profile")
+    }
+    algorithm = 'RS256'
+  }
+  const port = o.port ?? 0
+  if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) {
+    fail('options.port must be an integer from 0 to 65535')
+  }
+  if (o.keys !== undefined && (typeof o.keys !== 'object' || o.keys === null)) {
+    fail('options.keys must be a key file from exportKeys()')
+  }
+  if (o.audience !== undefined && (typeof o.audience !== 'string' || o.audience === '')) {
+    fail('options.audience must be a non-empty string')
+  }
+  if (o.now !== undefined && typeof o.now !== 'function') fail('options.now must be a function returning ms')
+  return {
+    profile,
+    team,
+    mode,
+    algorithm: algorithm as TestIssuerAlgorithm | undefined,
+    port: port as number,
+    keys: o.keys as TestIssuerKeyFile | undefined,
+    audience: o.audience as string | undefined,
+    now: (o.now as (() => number) | undefined) ?? Date.now,
+  }
+}
