@@ -1,17 +1,46 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 // Tests import every workspace package from its TypeScript source (the `@oidc-gate/source` export
 // condition), so one run sees one copy of each module and needs no build first.
 const conditions = ['@oidc-gate/source', 'import', 'module', 'node', 'default']
+const resolve = { resolve: { conditions }, ssr: { resolve: { conditions, externalConditions: conditions } } }
 
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
-    typecheck: { enabled: true, include: ['packages/*/test/**/*.test-d.ts'] },
     pool: 'forks',
+    projects: [
+      {
+        ...resolve,
+        test: {
+          name: 'node',
+          include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+          env: { OIDC_GATE_EXPECTED_CRYPTO: 'node' },
+          typecheck: { enabled: true, include: ['packages/*/test/**/*.test-d.ts'] },
+        },
+      },
+      {
+        // The core's whole suite again on the portable signature path: the core's `#crypto` import
+        // resolves as it does on edge runtimes (no `node` export condition).
+        resolve: {
+          conditions,
+          alias: [
+            {
+              find: /^#crypto$/,
+              replacement: fileURLToPath(new URL('packages/core/src/crypto/web.ts', import.meta.url)),
+            },
+          ],
+        },
+        ssr: resolve.ssr,
+        test: {
+          name: 'core-webcrypto',
+          include: ['packages/core/test/**/*.test.ts'],
+          exclude: ['packages/core/test/policy*'],
+          env: { OIDC_GATE_EXPECTED_CRYPTO: 'webcrypto' },
+        },
+      },
+    ],
   },
 })

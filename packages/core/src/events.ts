@@ -15,6 +15,8 @@ export type GateEvent =
       readonly issuer: string
       readonly kid: string | undefined
       readonly sub: string
+      /** Whether the verification came from the verified-token cache. */
+      readonly cached: boolean
     }
   | {
       readonly type: 'rejected'

@@ -4,6 +4,7 @@
  */
 
 import type { Auth } from './auth.js'
+import { resolveCacheOptions, TokenCache, type TokenCacheOptions } from './cache.js'
 import type { AccessTokenClaims, VercelClaims } from './claims.js'
 import {
   CredentialsMissingError,
@@ -40,6 +41,12 @@ export interface GateOptions<P extends IssuerProfile = IssuerProfile> {
   readonly maxTokenLength?: number
   /** JWKS fetching and caching. */
   readonly jwks?: KeySourceOptions
+  /**
+   * The verified-token cache: a token verified once is not parsed nor its signature checked again until
+   * it expires, its key leaves the JWKS, or `maxAge` passes; policies still run on every request.
+   * `false` disables it. Default `{ maxEntries: 1000, maxAge: 600000 }`.
+   */
+  readonly cache?: TokenCacheOptions | false
   /** Receives structured events (verified, rejected, JWKS fetches, policy denials). Default: none. */
   readonly onEvent?: EventListener
   /** The clock, ms since the epoch, read once per request. For tests. Default `Date.now`. */
@@ -96,7 +103,17 @@ export interface Gate<C = VercelClaims | AccessTokenClaims> {
   close(): void
 }
 
-const OPTIONS = ['issuers', 'policy', 'realm', 'clockTolerance', 'maxTokenLength', 'jwks', 'onEvent', 'clock']
+const OPTIONS = [
+  'issuers',
+  'policy',
+  'realm',
+  'clockTolerance',
+  'maxTokenLength',
+  'jwks',
+  'cache',
+  'onEvent',
+  'clock',
+]
 
 /**
  * Creates a gate. Every option is validated here: a mistake throws a `TypeError` naming the option.
@@ -157,10 +174,19 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
     for (const target of profile.targets) {
       if (issuers.has(target.issuer))
         throw new TypeError(`issuers[${index}]: issuer ${target.issuer} is configured twice`)
-      let keys = sources.get(target.jwksUri)
+      // Targets of one profile share configured keys; a fetched JWKS is shared by URL.
+      const sourceKey = target.initialKeys === undefined ? target.jwksUri : `${index} ${target.jwksUri}`
+      let keys = sources.get(sourceKey)
       if (keys === undefined) {
-        keys = new RemoteKeySource(target.jwksUri, profile.algorithms, keyOptions, emit, clock)
-        sources.set(target.jwksUri, keys)
+        keys = new RemoteKeySource(
+          target.jwksUri,
+          profile.algorithms,
+          keyOptions,
+          emit,
+          clock,
+          target.initialKeys,
+        )
+        sources.set(sourceKey, keys)
       }
       issuers.set(target.issuer, { profile, target, keys })
     }
@@ -193,7 +219,9 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
     return compiled
   }
 
-  const context = { issuers, clockTolerance, maxTokenLength, clock }
+  const context = { issuers, clockTolerance, maxTokenLength }
+  const cacheOptions = resolveCacheOptions(options.cache)
+  const cache = cacheOptions === undefined ? undefined : new TokenCache(cacheOptions)
 
   const authorize = (auth: Auth, policy: CompiledPolicy | undefined): void => {
     if (policy === undefined || policy.test(auth.claims as unknown as Record<string, unknown>)) return
@@ -213,10 +241,18 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
   ): Promise<Auth<ClaimsOf<P>>> => {
     try {
       const policy = requestPolicy(perRequest?.policy)
-      const auth = await verifyToken(token(), context)
+      const raw = token()
+      const now = clock()
+      let verified = cache?.get(raw, now)
+      const cached = verified !== undefined
+      if (verified === undefined) {
+        verified = await verifyToken(raw, context, now)
+        cache?.set(raw, verified, now)
+      }
+      const { auth } = verified
       authorize(auth, gatePolicy)
       authorize(auth, policy)
-      emit({ type: 'verified', issuer: auth.issuer, kid: auth.header.kid, sub: auth.claims.sub })
+      emit({ type: 'verified', issuer: auth.issuer, kid: auth.header.kid, sub: auth.claims.sub, cached })
       return auth as Auth<ClaimsOf<P>>
     } catch (caught) {
       return fail(caught)

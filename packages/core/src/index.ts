@@ -1,5 +1,6 @@
 export type { Algorithm } from './algorithms.js'
 export type { Auth, OidcAuth, VercelAuth, VercelIdentity } from './auth.js'
+export type { TokenCacheOptions } from './cache.js'
 export {
   type AccessTokenClaims,
   type ActorClaim,
@@ -36,8 +37,8 @@ export {
   type PolicyInput,
 } from './gate.js'
 export { type OidcOptions, oidc } from './issuers/oidc.js'
-export type { IssuerProfile, IssuerTarget } from './issuers/profile.js'
+export type { IssuerProfile, IssuerTarget, KeySetOptions } from './issuers/profile.js'
 export { type VercelOptions, vercel } from './issuers/vercel.js'
 export type { JoseHeader } from './jws.js'
-export type { KeySourceOptions } from './keys.js'
+export type { InitialKeys, KeySourceOptions } from './keys.js'
 export * from './policy/index.js'

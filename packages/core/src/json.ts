@@ -1,7 +1,11 @@
 /**
- * A strict JSON parser (RFC 8259) for JOSE headers and claims sets. Unlike `JSON.parse` it rejects
- * duplicate member names (RFC 7515 §4, RFC 7519 §4: a first-wins component elsewhere would read other
- * claims than the verifier did) and bounds the nesting depth.
+ * Strict JSON for JOSE headers and claims sets. `JSON.parse` keeps the last of duplicate member names;
+ * RFC 7515 §4 and RFC 7519 §4 allow that, but a first-wins component elsewhere would then read other
+ * claims than the verifier did, so duplicates are refused (SECURITY P4). Nesting depth is bounded (P5).
+ *
+ * The text is parsed by the native `JSON.parse` (fast, and the syntax authority); one linear scan of the
+ * already-valid text then counts member names and depth. Fewer members in the parsed value than names
+ * in the text means a duplicate.
  */
 
 import type { JsonValue } from './claims.js'
@@ -20,204 +24,62 @@ export class JsonParseError extends Error {
 
 /** Parses `text` as one JSON value. @throws JsonParseError */
 export function parseJson(text: string, maxDepth = 16): JsonValue {
-  const parser = new Parser(text, maxDepth)
-  parser.ws()
-  const value = parser.value(0)
-  parser.ws()
-  if (parser.i !== text.length) throw new JsonParseError('syntax')
+  let value: JsonValue
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw new JsonParseError('syntax')
+  }
+  const names = scanMemberNames(text, maxDepth)
+  if (names < 0) throw new JsonParseError('depth')
+  if (names !== countMembers(value)) throw new JsonParseError('duplicate')
   return value
 }
 
-class Parser {
-  i = 0
-  constructor(
-    readonly s: string,
-    readonly maxDepth: number,
-  ) {}
-
-  ws(): void {
-    const s = this.s
-    let i = this.i
-    for (;;) {
-      const c = s.charCodeAt(i)
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++
-      else break
+/**
+ * Counts the member names of valid JSON text (a string followed by `:`), or returns -1 when objects and
+ * arrays nest deeper than `maxDepth`.
+ */
+function scanMemberNames(text: string, maxDepth: number): number {
+  let names = 0
+  let depth = 0
+  let i = 0
+  const n = text.length
+  while (i < n) {
+    const c = text.charCodeAt(i)
+    if (c === 0x22) {
+      let end = text.indexOf('"', i + 1)
+      while (isEscaped(text, end)) end = text.indexOf('"', end + 1)
+      i = end + 1
+      let next = text.charCodeAt(i)
+      while (next === 0x20 || next === 0x0a || next === 0x0d || next === 0x09) next = text.charCodeAt(++i)
+      if (next === 0x3a) names++
+      continue
     }
-    this.i = i
+    if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) return -1
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--
+    }
+    i++
   }
-
-  value(depth: number): JsonValue {
-    const c = this.s.charCodeAt(this.i)
-    if (c === 0x22) return this.string()
-    if (c === 0x7b) return this.object(depth + 1)
-    if (c === 0x5b) return this.array(depth + 1)
-    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.number()
-    if (this.s.startsWith('true', this.i)) {
-      this.i += 4
-      return true
-    }
-    if (this.s.startsWith('false', this.i)) {
-      this.i += 5
-      return false
-    }
-    if (this.s.startsWith('null', this.i)) {
-      this.i += 4
-      return null
-    }
-    throw new JsonParseError('syntax')
-  }
-
-  object(depth: number): { [key: string]: JsonValue } {
-    if (depth > this.maxDepth) throw new JsonParseError('depth')
-    this.i++
-    const out: { [key: string]: JsonValue } = {}
-    this.ws()
-    if (this.s.charCodeAt(this.i) === 0x7d) {
-      this.i++
-      return out
-    }
-    for (;;) {
-      if (this.s.charCodeAt(this.i) !== 0x22) throw new JsonParseError('syntax')
-      const key = this.string()
-      this.ws()
-      if (this.s.charCodeAt(this.i) !== 0x3a) throw new JsonParseError('syntax')
-      this.i++
-      this.ws()
-      const value = this.value(depth)
-      if (Object.hasOwn(out, key)) throw new JsonParseError('duplicate')
-      if (key === '__proto__') {
-        Object.defineProperty(out, key, { value, enumerable: true, configurable: true, writable: true })
-      } else {
-        out[key] = value
-      }
-      this.ws()
-      const c = this.s.charCodeAt(this.i++)
-      if (c === 0x7d) return out
-      if (c !== 0x2c) throw new JsonParseError('syntax')
-      this.ws()
-    }
-  }
-
-  array(depth: number): JsonValue[] {
-    if (depth > this.maxDepth) throw new JsonParseError('depth')
-    this.i++
-    const out: JsonValue[] = []
-    this.ws()
-    if (this.s.charCodeAt(this.i) === 0x5d) {
-      this.i++
-      return out
-    }
-    for (;;) {
-      out.push(this.value(depth))
-      this.ws()
-      const c = this.s.charCodeAt(this.i++)
-      if (c === 0x5d) return out
-      if (c !== 0x2c) throw new JsonParseError('syntax')
-      this.ws()
-    }
-  }
-
-  string(): string {
-    const s = this.s
-    let i = this.i + 1
-    const start = i
-    // Fast path: no escapes.
-    for (;;) {
-      const c = s.charCodeAt(i)
-      if (c === 0x22) {
-        this.i = i + 1
-        return s.slice(start, i)
-      }
-      if (c === 0x5c) break
-      if (c < 0x20 || Number.isNaN(c)) throw new JsonParseError('syntax')
-      i++
-    }
-    let out = s.slice(start, i)
-    for (;;) {
-      const c = s.charCodeAt(i)
-      if (c === 0x22) {
-        this.i = i + 1
-        return out
-      }
-      if (c < 0x20 || Number.isNaN(c)) throw new JsonParseError('syntax')
-      if (c !== 0x5c) {
-        out += s[i]
-        i++
-        continue
-      }
-      const e = s.charCodeAt(i + 1)
-      i += 2
-      switch (e) {
-        case 0x22:
-          out += '"'
-          break
-        case 0x5c:
-          out += '\\'
-          break
-        case 0x2f:
-          out += '/'
-          break
-        case 0x62:
-          out += '\b'
-          break
-        case 0x66:
-          out += '\f'
-          break
-        case 0x6e:
-          out += '\n'
-          break
-        case 0x72:
-          out += '\r'
-          break
-        case 0x74:
-          out += '\t'
-          break
-        case 0x75: {
-          const hex = s.slice(i, i + 4)
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new JsonParseError('syntax')
-          out += String.fromCharCode(Number.parseInt(hex, 16))
-          i += 4
-          break
-        }
-        default:
-          throw new JsonParseError('syntax')
-      }
-    }
-  }
-
-  number(): number {
-    const s = this.s
-    const start = this.i
-    let i = start
-    if (s.charCodeAt(i) === 0x2d) i++
-    const first = s.charCodeAt(i)
-    if (first === 0x30) i++
-    else if (first >= 0x31 && first <= 0x39) i = digits(s, i)
-    else throw new JsonParseError('syntax')
-    if (s.charCodeAt(i) === 0x2e) {
-      const after = digits(s, i + 1)
-      if (after === i + 1) throw new JsonParseError('syntax')
-      i = after
-    }
-    const e = s.charCodeAt(i)
-    if (e === 0x65 || e === 0x45) {
-      i++
-      const sign = s.charCodeAt(i)
-      if (sign === 0x2b || sign === 0x2d) i++
-      const after = digits(s, i)
-      if (after === i) throw new JsonParseError('syntax')
-      i = after
-    }
-    this.i = i
-    // May be ±Infinity for huge exponents (1e400): claim checks require finite numbers.
-    return Number(s.slice(start, i))
-  }
+  return names
 }
 
-function digits(s: string, i: number): number {
-  for (;;) {
-    const c = s.charCodeAt(i)
-    if (c >= 0x30 && c <= 0x39) i++
-    else return i
+/** Whether the quote at `at` is escaped: preceded by an odd number of backslashes. */
+function isEscaped(text: string, at: number): boolean {
+  let backslashes = 0
+  for (let i = at - 1; text.charCodeAt(i) === 0x5c; i--) backslashes++
+  return (backslashes & 1) === 1
+}
+
+function countMembers(value: JsonValue): number {
+  if (value === null || typeof value !== 'object') return 0
+  let count = 0
+  if (Array.isArray(value)) {
+    for (const item of value) count += countMembers(item)
+    return count
   }
+  for (const key of Object.keys(value)) count += 1 + countMembers(value[key] as JsonValue)
+  return count
 }

@@ -11,9 +11,11 @@
  * - Each fetch has a timeout and a response size cap, sends no credentials and follows no redirects.
  */
 
-import { importJWK, type JWK } from 'jose'
+import type { JWK } from 'jose'
+import { createVerifier } from '#crypto'
 import { ALGORITHMS, type Algorithm } from './algorithms.js'
 import { decodeBase64url } from './base64url.js'
+import type { SignatureVerifier } from './crypto/verifier.js'
 import { InvalidTokenError, KeysUnavailableError } from './errors.js'
 import type { EventListener, JwksFetchTrigger } from './events.js'
 
@@ -35,11 +37,22 @@ export interface KeySourceOptions {
   readonly maxResponseSize?: number
 }
 
+/** Keys configured with the issuer (`jwks` option of `vercel()` / `oidc()`). */
+export interface InitialKeys {
+  /** A JWK Set: `{ keys: [...] }`. */
+  readonly jwks: unknown
+  /** `true`: verify with these keys only, never fetch. `false`: start with them, fetch when due. */
+  readonly pinned: boolean
+}
+
 /** A public key from the JWKS, pinned to exactly one algorithm (RFC 8725 §3.1). */
 export interface VerificationKey {
   readonly kid: string | undefined
   readonly alg: Algorithm
-  readonly key: CryptoKey
+  /** Verifies a signature with this key (node:crypto on Node, Web Crypto elsewhere). */
+  readonly verify: SignatureVerifier
+  /** Identity of the key material and its algorithm, to keep the same object across refreshes. */
+  readonly fingerprint: string
 }
 
 interface KeySet {
@@ -83,13 +96,35 @@ export class RemoteKeySource {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
   private closed = false
 
+  /** Import of the configured initial keys, until it settles. */
+  private seeding: Promise<void> | undefined
+  private seedError: unknown
+  private readonly pinned: boolean
+
   constructor(
     readonly jwksUri: string,
     private readonly algorithms: readonly Algorithm[],
     private readonly options: Required<KeySourceOptions>,
     private readonly emit: EventListener,
     private readonly clock: () => number,
-  ) {}
+    initial?: InitialKeys,
+  ) {
+    this.pinned = initial?.pinned ?? false
+    if (initial !== undefined) {
+      this.seeding = this.importKeySet(initial.jwks).then(
+        (keys) => {
+          this.keys = keys
+          this.expiresAt = this.pinned ? Number.POSITIVE_INFINITY : this.clock() + this.options.cacheMaxAge
+          this.seeding = undefined
+        },
+        (error: unknown) => {
+          // Pinned keys without a usable key fail closed (503); seeded ones fall back to fetching.
+          this.seedError = error
+          this.seeding = undefined
+        },
+      )
+    }
+  }
 
   /**
    * Returns the key for `kid` pinned to `alg`.
@@ -97,6 +132,13 @@ export class RemoteKeySource {
    * JWKS cannot be obtained and no usable key is cached.
    */
   async resolve(kid: string | undefined, alg: Algorithm): Promise<VerificationKey> {
+    if (this.seeding !== undefined) await this.seeding
+    if (this.pinned) {
+      if (this.keys === undefined) throw this.unavailable(this.seedError)
+      const key = this.find(kid, alg)
+      if (key === undefined) throw new InvalidTokenError('kid', 'no matching key')
+      return key
+    }
     const now = this.clock()
     if (this.keys === undefined || now >= this.expiresAt) {
       await this.refreshOrServeStale(this.keys === undefined ? 'initial' : 'expired', now)
@@ -114,9 +156,22 @@ export class RemoteKeySource {
     throw new InvalidTokenError('kid', 'no matching key')
   }
 
-  /** Fetches the JWKS now (once, shared with concurrent callers). */
+  /**
+   * The key for `kid` pinned to `alg` when the cached JWKS is fresh and has it: the synchronous fast path.
+   * `undefined` means "call {@link resolve}".
+   */
+  lookup(kid: string | undefined, alg: Algorithm, now: number): VerificationKey | undefined {
+    return this.keys !== undefined && now < this.expiresAt ? this.find(kid, alg) : undefined
+  }
+
+  /** Fetches the JWKS now (once, shared with concurrent callers); with pinned keys, imports them. */
   async warmup(): Promise<void> {
     try {
+      if (this.seeding !== undefined) await this.seeding
+      if (this.pinned) {
+        if (this.keys === undefined) throw this.seedError
+        return
+      }
       await this.refresh('warmup')
     } catch (error) {
       throw this.unavailable(error)
@@ -132,9 +187,12 @@ export class RemoteKeySource {
     this.timers.clear()
   }
 
-  /** Whether `key` is still part of the JWKS (false once rotated out). */
-  holds(key: VerificationKey): boolean {
-    return this.keys?.all.includes(key) ?? false
+  /**
+   * Whether `key` is still part of the JWKS and the JWKS is within its cache lifetime: cached
+   * verifications signed by a key that left the JWKS stop being served.
+   */
+  vouchesFor(key: VerificationKey, now: number): boolean {
+    return now < this.expiresAt && (this.keys?.all.includes(key) ?? false)
   }
 
   private find(kid: string | undefined, alg: Algorithm): VerificationKey | undefined {
@@ -222,7 +280,13 @@ export class RemoteKeySource {
         throw new Error(`JWKS answered HTTP ${response.status}`)
       }
       const text = await readCapped(response, this.options.maxResponseSize)
-      const keys = await this.importKeySet(text)
+      let body: unknown
+      try {
+        body = JSON.parse(text)
+      } catch {
+        throw new Error('JWKS is not JSON')
+      }
+      const keys = await this.importKeySet(body)
       this.keys = keys
       this.lastFailure = undefined
       this.expiresAt = this.clock() + this.cacheLifetime(response.headers.get('cache-control'))
@@ -261,13 +325,7 @@ export class RemoteKeySource {
     return Math.min(maxCacheAge, Math.max(minCacheAge, Number(match[1]) * 1000))
   }
 
-  private async importKeySet(text: string): Promise<KeySet> {
-    let body: unknown
-    try {
-      body = JSON.parse(text)
-    } catch {
-      throw new Error('JWKS is not JSON')
-    }
+  private async importKeySet(body: unknown): Promise<KeySet> {
     const list = (body as { keys?: unknown } | null)?.keys
     if (body === null || typeof body !== 'object' || !Array.isArray(list)) {
       throw new Error('JWKS has no "keys" array')
@@ -285,14 +343,20 @@ export class RemoteKeySource {
         this.emit({ type: 'jwks.key-ignored', jwksUri: this.jwksUri, kid, reason: 'duplicate kid' })
         continue
       }
-      let key: CryptoKey
-      try {
-        key = (await importJWK(publicMembers(jwk as JWK), problem.alg)) as CryptoKey
-      } catch {
-        this.emit({ type: 'jwks.key-ignored', jwksUri: this.jwksUri, kid, reason: 'key import failed' })
-        continue
+      const material = publicMembers(jwk as JWK)
+      const fingerprint = JSON.stringify([kid, problem.alg, material])
+      // A key that stays in the JWKS keeps its object, so verifications cached under it stay valid.
+      let entry = this.keys?.all.find((k) => k.fingerprint === fingerprint)
+      if (entry === undefined) {
+        let verify: SignatureVerifier
+        try {
+          verify = await createVerifier(material, problem.alg)
+        } catch {
+          this.emit({ type: 'jwks.key-ignored', jwksUri: this.jwksUri, kid, reason: 'key import failed' })
+          continue
+        }
+        entry = Object.freeze({ kid, alg: problem.alg, verify, fingerprint })
       }
-      const entry: VerificationKey = Object.freeze({ kid, alg: problem.alg, key })
       all.push(entry)
       if (kid !== undefined) byKid.set(kid, entry)
     }

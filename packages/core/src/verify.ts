@@ -7,8 +7,8 @@
  * parsed object and nothing is returned, cached or shown to a policy before the signature verified.
  */
 
-import type { Auth } from './auth.js'
-import { vercelIdentity } from './auth.js'
+import { type Auth, vercelIdentity } from './auth.js'
+import type { VerifiedToken } from './cache.js'
 import type { ActorClaim, JsonValue, VercelClaims } from './claims.js'
 import { InvalidTokenError } from './errors.js'
 import type { IssuerProfile, IssuerTarget } from './issuers/profile.js'
@@ -32,12 +32,13 @@ export interface VerifyContext {
   readonly clockTolerance: number
   /** Longest accepted token, in characters. */
   readonly maxTokenLength: number
-  /** The clock, ms since the epoch. */
-  readonly clock: () => number
 }
 
-/** Verifies `token` and returns its {@link Auth}. @throws GateError */
-export async function verifyToken(token: string, ctx: VerifyContext): Promise<Auth> {
+/**
+ * Verifies `token`; returns its {@link Auth} with what the verified-token cache needs to reuse it.
+ * @throws GateError
+ */
+export async function verifyToken(token: string, ctx: VerifyContext, nowMs: number): Promise<VerifiedToken> {
   if (typeof token !== 'string' || token.length === 0)
     throw new InvalidTokenError('malformed', 'token missing')
   if (token.length > ctx.maxTokenLength) throw new InvalidTokenError('token-size', 'token too large')
@@ -51,30 +52,40 @@ export async function verifyToken(token: string, ctx: VerifyContext): Promise<Au
   const { profile, target } = runtime
 
   const header = checkHeader(jws.header, { algorithms: profile.algorithms, typ: profile.acceptsTyp })
+  const now = Math.floor(nowMs / 1000)
+  const tolerance = ctx.clockTolerance
   checkRegisteredClaims(claims, {
     issuer: target.issuer,
     audiences: profile.audiences,
-    now: Math.floor(ctx.clock() / 1000),
-    clockTolerance: ctx.clockTolerance,
+    now,
+    clockTolerance: tolerance,
     maxTokenLifetime: profile.maxTokenLifetime,
     maxTokenAge: profile.maxTokenAge,
   })
   profile.checkClaims(claims, target)
 
-  const key = await runtime.keys.resolve(header.kid, header.alg)
-  await verifySignature(key, jws.signingInput, jws.signature)
+  const key =
+    runtime.keys.lookup(header.kid, header.alg, nowMs) ?? (await runtime.keys.resolve(header.kid, header.alg))
+  const pending = verifySignature(key, jws.signingInput, jws.signature)
+  if (pending !== undefined) await pending
 
   const frozen = deepFreeze(claims)
   const actor = frozen.act as ActorClaim | undefined
   const base = { token, header: Object.freeze(header), claims: frozen, issuer: target.issuer, actor }
-  if (profile.profile === 'vercel') {
-    return Object.freeze({
-      ...base,
-      profile: 'vercel',
-      vercel: vercelIdentity(frozen as unknown as VercelClaims),
-    }) as unknown as Auth
+  const auth = (profile.profile === 'vercel'
+    ? Object.freeze({ ...base, profile: 'vercel', vercel: vercelIdentity(frozen as unknown as VercelClaims) })
+    : Object.freeze({ ...base, profile: 'oidc' })) as unknown as Auth
+
+  // The window in which these checks keep passing: what a cached verification may be reused for.
+  const exp = claims.exp as number
+  const iat = claims.iat as number
+  const nbf = claims.nbf as number | undefined
+  let validUntil = exp + tolerance
+  if (profile.maxTokenAge !== undefined) {
+    validUntil = Math.min(validUntil, Math.floor(iat + profile.maxTokenAge + tolerance) + 1)
   }
-  return Object.freeze({ ...base, profile: 'oidc' }) as unknown as Auth
+  const validFrom = nbf === undefined ? Number.NEGATIVE_INFINITY : nbf - tolerance
+  return { auth, key, keys: runtime.keys, validFrom, validUntil }
 }
 
 function deepFreeze<T extends JsonValue | Readonly<Record<string, JsonValue>>>(value: T): T {

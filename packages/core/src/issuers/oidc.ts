@@ -7,10 +7,17 @@ import type { AccessTokenClaims } from '../claims.js'
 import { mediaType } from '../jws.js'
 import { checkUrl } from '../url.js'
 import { optionalNumber, optionalString, optionalStringArray, requiredString } from '../validate-claims.js'
-import { audiences, type IssuerProfile, knownOptions, seconds } from './profile.js'
+import {
+  audiences,
+  type IssuerProfile,
+  initialKeys,
+  type KeySetOptions,
+  knownOptions,
+  seconds,
+} from './profile.js'
 
 /** Options of {@link oidc}. */
-export interface OidcOptions {
+export interface OidcOptions extends KeySetOptions {
   /** The issuer identifier, exactly as in the tokens' `iss` (no normalisation). Required. */
   readonly issuer: string
   /** This API's audience (resource indicator): `aud` must contain it. Required. */
@@ -41,6 +48,8 @@ const OPTIONS = [
   'requiredClaims',
   'maxTokenLifetime',
   'maxTokenAge',
+  'jwks',
+  'jwksFetch',
 ]
 
 /**
@@ -65,6 +74,7 @@ export function oidc(options: OidcOptions): IssuerProfile<AccessTokenClaims> {
   if (typ !== false && (typeof typ !== 'string' || typ.length === 0)) {
     throw new TypeError('oidc(): typ must be a media type such as "at+jwt", or false')
   }
+  const keys = initialKeys('oidc', options)
   const expectedTyp = typ === false ? undefined : mediaType(typ)
   const required = options.requiredClaims ?? []
   if (!Array.isArray(required) || !required.every((c) => typeof c === 'string' && c.length > 0)) {
@@ -72,7 +82,7 @@ export function oidc(options: OidcOptions): IssuerProfile<AccessTokenClaims> {
   }
   return Object.freeze<IssuerProfile<AccessTokenClaims>>({
     profile: 'oidc',
-    targets: Object.freeze([{ issuer, jwksUri }]),
+    targets: Object.freeze([{ issuer, jwksUri, ...(keys === undefined ? {} : { initialKeys: keys }) }]),
     audiences: audiences('oidc(): audience', options.audience),
     algorithms: checkAlgorithms('oidc(): algorithms', options.algorithms ?? ['RS256']),
     maxTokenLifetime: seconds('oidc(): maxTokenLifetime', options.maxTokenLifetime, 86_400),

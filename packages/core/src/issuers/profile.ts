@@ -5,6 +5,7 @@
 
 import type { Algorithm } from '../algorithms.js'
 import type { JsonValue } from '../claims.js'
+import type { InitialKeys } from '../keys.js'
 
 /** One accepted `iss` value and the JWKS bound to it. */
 export interface IssuerTarget {
@@ -14,6 +15,37 @@ export interface IssuerTarget {
   readonly jwksUri: string
   /** Accept this issuer only on tokens that carry an `act` claim (Vercel's exchanged tokens). */
   readonly exchangedOnly?: boolean
+  /** Keys configured with the profile (`jwks` option), pinned or as a seed. */
+  readonly initialKeys?: InitialKeys
+}
+
+/** Options of every profile about where its keys come from, besides `jwksUri`. */
+export interface KeySetOptions {
+  /**
+   * A JWK Set (`{ keys: [...] }`) to verify with, so the gate starts offline and the first request needs
+   * no fetch. By default these keys are pinned: `jwksUri` is never fetched. Default: none.
+   */
+  readonly jwks?: { readonly keys: readonly object[] }
+  /**
+   * With `jwks`: `true` uses the set as a seed and fetches `jwksUri` when the keys are due for a refresh
+   * or a `kid` is unknown. Default `false` (pinned).
+   */
+  readonly jwksFetch?: boolean
+}
+
+/** Validates `jwks` / `jwksFetch`. */
+export function initialKeys(profile: string, options: KeySetOptions): InitialKeys | undefined {
+  const { jwks, jwksFetch } = options
+  if (jwksFetch !== undefined && typeof jwksFetch !== 'boolean')
+    throw new TypeError(`${profile}(): jwksFetch must be a boolean`)
+  if (jwks === undefined) {
+    if (jwksFetch !== undefined) throw new TypeError(`${profile}(): jwksFetch needs jwks`)
+    return undefined
+  }
+  if (jwks === null || typeof jwks !== 'object' || !Array.isArray(jwks.keys) || jwks.keys.length === 0) {
+    throw new TypeError(`${profile}(): jwks must be a JWK Set with a non-empty "keys" array`)
+  }
+  return { jwks, pinned: jwksFetch !== true }
 }
 
 /**

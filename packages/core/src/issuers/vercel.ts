@@ -11,10 +11,18 @@ import { InvalidTokenError } from '../errors.js'
 import { mediaType } from '../jws.js'
 import { checkUrl } from '../url.js'
 import { optionalString, requiredString } from '../validate-claims.js'
-import { audiences, type IssuerProfile, type IssuerTarget, knownOptions, seconds } from './profile.js'
+import {
+  audiences,
+  type IssuerProfile,
+  type IssuerTarget,
+  initialKeys,
+  type KeySetOptions,
+  knownOptions,
+  seconds,
+} from './profile.js'
 
 /** Options of {@link vercel}. */
-export interface VercelOptions {
+export interface VercelOptions extends KeySetOptions {
   /** The team slug (the URL name of the team, `[a-z0-9-]`), e.g. `acme`. Required. */
   readonly team: string
   /**
@@ -39,7 +47,16 @@ export interface VercelOptions {
   readonly maxTokenLifetime?: number
 }
 
-const OPTIONS = ['team', 'issuerMode', 'audience', 'jwksUri', 'baseUrl', 'maxTokenLifetime']
+const OPTIONS = [
+  'team',
+  'issuerMode',
+  'audience',
+  'jwksUri',
+  'baseUrl',
+  'maxTokenLifetime',
+  'jwks',
+  'jwksFetch',
+]
 const TEAM = /^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$/
 
 /**
@@ -73,12 +90,18 @@ export function vercel(options: VercelOptions): IssuerProfile<VercelClaims> {
 
   // String concatenation, not `new URL('/.well-known/jwks', issuer)`, which would drop the team path.
   const teamIssuer = `${base}/${team}`
-  const team_: IssuerTarget = { issuer: teamIssuer, jwksUri: jwksUri ?? `${teamIssuer}/.well-known/jwks` }
+  const keys = initialKeys('vercel', options)
+  const withKeys = keys === undefined ? {} : { initialKeys: keys }
+  const team_: IssuerTarget = {
+    issuer: teamIssuer,
+    jwksUri: jwksUri ?? `${teamIssuer}/.well-known/jwks`,
+    ...withKeys,
+  }
   const targets: IssuerTarget[] =
     mode === 'team'
       ? [team_]
       : [
-          { issuer: base, jwksUri: jwksUri ?? `${base}/.well-known/jwks` },
+          { issuer: base, jwksUri: jwksUri ?? `${base}/.well-known/jwks`, ...withKeys },
           // Vercel's token exchange issues team-issuer tokens even for global-mode projects.
           { ...team_, exchangedOnly: true },
         ]

@@ -1,0 +1,97 @@
+/**
+ * The verified-token cache (DESIGN §6). Vercel functions reuse one token for up to 90 minutes, so most
+ * requests present a token that was already verified: a hit skips parsing and the signature check.
+ *
+ * - bounded LRU keyed by the exact token string;
+ * - an entry never outlives the token's `exp` (nor `iat + maxTokenAge`), nor `maxAge`;
+ * - the validity window (`exp`, `nbf`, with the clock tolerance) is re-checked on every hit;
+ * - an entry is served only while its key is still in the issuer's JWKS and the JWKS is fresh;
+ * - policies are not cached: the gate evaluates them on every request.
+ */
+
+import type { Auth } from './auth.js'
+import type { RemoteKeySource, VerificationKey } from './keys.js'
+
+/** Options of the verified-token cache (`createGate({ cache })`). */
+export interface TokenCacheOptions {
+  /** Most verified tokens kept; the least recently used goes first. Default 1000. */
+  readonly maxEntries?: number
+  /** Longest time one verification is reused, ms. Default 600000 (10 min). Never beyond `exp`. */
+  readonly maxAge?: number
+}
+
+/** A verification that may be reused. */
+export interface VerifiedToken {
+  readonly auth: Auth
+  readonly key: VerificationKey
+  readonly keys: RemoteKeySource
+  /** First second (epoch) at which the token is acceptable, tolerance included. */
+  readonly validFrom: number
+  /** First second (epoch) at which the token is no longer acceptable, tolerance included. */
+  readonly validUntil: number
+}
+
+interface Entry extends VerifiedToken {
+  /** ms epoch after which the entry is dropped (`maxAge`). */
+  readonly dropAt: number
+}
+
+/** Checks the `cache` option at construction. */
+export function resolveCacheOptions(
+  options: TokenCacheOptions | false | undefined,
+): Required<TokenCacheOptions> | undefined {
+  if (options === false) return undefined
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new TypeError('cache must be an options object or false')
+  }
+  const maxEntries = options?.maxEntries ?? 1000
+  const maxAge = options?.maxAge ?? 600_000
+  if (!Number.isInteger(maxEntries) || maxEntries < 1)
+    throw new TypeError('cache.maxEntries must be a positive integer')
+  if (typeof maxAge !== 'number' || !Number.isFinite(maxAge) || maxAge <= 0) {
+    throw new TypeError('cache.maxAge must be a positive number of ms')
+  }
+  return { maxEntries, maxAge }
+}
+
+/** A bounded LRU of verified tokens. */
+export class TokenCache {
+  // A Map iterates in insertion order: re-inserting on a hit makes the first key the least recently used.
+  private readonly entries = new Map<string, Entry>()
+
+  constructor(private readonly options: Required<TokenCacheOptions>) {}
+
+  /** The verification of `token`, if it may be reused at `now` (ms epoch). */
+  get(token: string, now: number): VerifiedToken | undefined {
+    const entry = this.entries.get(token)
+    if (entry === undefined) return undefined
+    const seconds = Math.floor(now / 1000)
+    if (
+      now >= entry.dropAt ||
+      seconds >= entry.validUntil ||
+      seconds < entry.validFrom ||
+      !entry.keys.vouchesFor(entry.key, now)
+    ) {
+      this.entries.delete(token)
+      return undefined
+    }
+    this.entries.delete(token)
+    this.entries.set(token, entry)
+    return entry
+  }
+
+  /** Remembers a verification made at `now` (ms epoch). */
+  set(token: string, verified: VerifiedToken, now: number): void {
+    this.entries.delete(token)
+    this.entries.set(token, { ...verified, dropAt: now + this.options.maxAge })
+    if (this.entries.size > this.options.maxEntries) {
+      const oldest = this.entries.keys().next()
+      if (oldest.done !== true) this.entries.delete(oldest.value)
+    }
+  }
+
+  /** Number of entries. */
+  get size(): number {
+    return this.entries.size
+  }
+}
