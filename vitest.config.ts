@@ -18,7 +18,11 @@ export default defineConfig({
           name: 'node',
           include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
           env: { OIDC_GATE_EXPECTED_CRYPTO: 'node' },
-          typecheck: { enabled: true, include: ['packages/*/test/**/*.test-d.ts'] },
+          typecheck: {
+            enabled: true,
+            include: ['packages/*/test/**/*.test-d.ts'],
+            tsconfig: 'tsconfig.json',
+          },
         },
       },
       {
