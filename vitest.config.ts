@@ -4,7 +4,13 @@ import { defineConfig } from 'vitest/config'
 // Tests import every workspace package from its TypeScript source (the `@oidc-gate/source` export
 // condition), so one run sees one copy of each module and needs no build first.
 const conditions = ['@oidc-gate/source', 'import', 'module', 'node', 'default']
-const resolve = { resolve: { conditions }, ssr: { resolve: { conditions, externalConditions: conditions } } }
+// Conditions handed to Node for external dependencies: only ours and `node`, so a `require()` inside a
+// dependency (Express 5's router) still gets the CommonJS build.
+const serverConditions = ['@oidc-gate/source', 'node']
+const resolve = {
+  resolve: { conditions },
+  ssr: { resolve: { conditions: serverConditions, externalConditions: serverConditions } },
+}
 
 export default defineConfig({
   test: {

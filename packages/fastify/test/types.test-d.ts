@@ -1,0 +1,54 @@
+import type { VercelAuth, VercelClaims } from '@oidc-gate/core'
+import Fastify, { type FastifyPluginAsync, type FastifyRequest } from 'fastify'
+import { describe, expectTypeOf, it } from 'vitest'
+import { oidcGate, type RequestAuth, requirePolicy } from '../src/index.js'
+
+// What an application with only vercel() issuers writes once.
+declare module '../src/index.js' {
+  interface Register {
+    claims: VercelClaims
+  }
+}
+
+describe('request.auth', () => {
+  it('is the registered profile’s Auth, or null', () => {
+    expectTypeOf<FastifyRequest['auth']>().toEqualTypeOf<VercelAuth | null>()
+    expectTypeOf<RequestAuth>().toEqualTypeOf<VercelAuth>()
+  })
+
+  it('types the Vercel claims inside a handler', () => {
+    const app = Fastify()
+    app.get('/', async (request) => {
+      expectTypeOf(request.auth?.claims.project_id).toEqualTypeOf<string | undefined>()
+      expectTypeOf(request.auth?.vercel.environment).toEqualTypeOf<string | undefined>()
+      return null
+    })
+  })
+})
+
+describe('plugin and route options', () => {
+  it('is a plugin to register', () => {
+    expectTypeOf(oidcGate).returns.toEqualTypeOf<FastifyPluginAsync>()
+  })
+
+  it('types requirePolicy() with the registered claims, and accepts config.policy', () => {
+    // Fastify infers a route's config type from the literal, so a typo in config.policy is caught at
+    // boot (when the route is declared), not by the compiler.
+    const app = Fastify()
+    app.get('/a', { config: { policy: { environment: 'production' } } }, async () => null)
+    // @ts-expect-error `enviroment` is not a Vercel claim
+    requirePolicy({ enviroment: 'production' })
+  })
+
+  it('fits the hooks of routes with their own generics', () => {
+    const app = Fastify()
+    app.get<{ Params: { id: string } }>(
+      '/items/:id',
+      {
+        preHandler: requirePolicy({ project_id: 'prj_1' }),
+        onRequest: [requirePolicy({ environment: 'preview' })],
+      },
+      async (request) => request.params.id,
+    )
+  })
+})
