@@ -20,6 +20,7 @@ export default defineConfig({
     projects: [
       {
         ...resolve,
+        extends: true,
         test: {
           name: 'node',
           include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
@@ -44,6 +45,7 @@ export default defineConfig({
           ],
         },
         ssr: resolve.ssr,
+        extends: true,
         test: {
           name: 'core-webcrypto',
           include: ['packages/core/test/**/*.test.ts'],

@@ -44,6 +44,10 @@ export function resolveCacheOptions(
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw new TypeError('cache must be an options object or false')
   }
+  // A misspelt option (`cache: { maxSize: 10 }`) would otherwise be ignored silently: fail at boot.
+  for (const name of Object.keys(options ?? {})) {
+    if (name !== 'maxEntries' && name !== 'maxAge') throw new TypeError(`cache: unknown option "${name}"`)
+  }
   const maxEntries = options?.maxEntries ?? 1000
   const maxAge = options?.maxAge ?? 600_000
   if (!Number.isInteger(maxEntries) || maxEntries < 1)

@@ -36,6 +36,15 @@ export interface GateErrorOptions {
  * ```
  */
 export abstract class GateError extends Error {
+  /**
+   * `error instanceof GateError` holds across copies of this package (two versions installed side by side,
+   * or a bundled and an external copy): errors carry a global brand. Subclasses keep ordinary `instanceof`.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this === GateError) return isGateError(value)
+    return Function.prototype[Symbol.hasInstance].call(this, value)
+  }
+
   /** Stable, machine-readable code. */
   abstract readonly code: GateErrorCode
   /** HTTP status code of the answer. */
@@ -60,6 +69,7 @@ export abstract class GateError extends Error {
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = new.target.name
+    Object.defineProperty(this, BRAND, { value: true })
     this.reason = reason
     this.error = error
     this.realm = options?.realm
@@ -147,6 +157,20 @@ export class KeysUnavailableError extends GateError {
   override get headers(): Record<string, string> {
     return { 'retry-after': String(this.retryAfter) }
   }
+}
+
+const BRAND = Symbol.for('oidc-gate.GateError')
+
+/**
+ * Whether `value` is a {@link GateError}, from this copy of the package or another one.
+ *
+ * @example
+ * ```ts
+ * if (isGateError(error)) return new Response(null, { status: error.status, headers: error.headers })
+ * ```
+ */
+export function isGateError(value: unknown): value is GateError {
+  return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true
 }
 
 /** Quoted auth-param values allow `%x20-21 / %x23-5B / %x5D-7E` only (RFC 6750 §3): replace the rest. */

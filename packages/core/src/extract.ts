@@ -99,7 +99,12 @@ export function extractCredentials(
   }
   if (value === undefined || value.length === 0) throw new CredentialsMissingError('missing', errorOptions)
 
-  const space = value.indexOf(' ')
+  // The scheme ends at the first SP or HTAB. Only SP may separate it from the token (RFC 9110 §11.2), but
+  // `Bearer<TAB>token` still names the Bearer scheme: it is a malformed request (400, SECURITY H5), not an
+  // unsupported scheme (401 with a bare challenge). The tab then fails the b64token grammar below.
+  let space = value.indexOf(' ')
+  const tab = value.indexOf('\t')
+  if (tab !== -1 && (space === -1 || tab < space)) space = tab
   const scheme = space === -1 ? value : value.slice(0, space)
   if (scheme.length !== 6 || scheme.toLowerCase() !== 'bearer') {
     throw new CredentialsMissingError('unsupported-scheme', errorOptions)

@@ -63,7 +63,8 @@ export interface AuthenticateOptions<C> {
 export interface AuthenticateRequestOptions<C> extends AuthenticateOptions<C> {
   /**
    * When `true`, a request without bearer credentials (no `Authorization`, or another scheme) resolves
-   * to `undefined` instead of failing; credentials that are present but bad still fail. Default `false`.
+   * to `undefined` instead of failing; credentials that are present but bad still fail. A request that
+   * also names a `policy` still needs credentials (401 without them). Default `false`.
    */
   readonly optional?: boolean | undefined
 }
@@ -277,8 +278,14 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
       try {
         token = extractCredentials(request, maxTokenLength, errorOptions).token
       } catch (error) {
-        if (opts?.optional === true && error instanceof CredentialsMissingError)
+        // Optional authentication lets anonymous requests through, unless this request needs a policy.
+        if (
+          opts?.optional === true &&
+          opts.policy === undefined &&
+          error instanceof CredentialsMissingError
+        ) {
           return Promise.resolve(undefined)
+        }
         return Promise.reject(error).catch(fail)
       }
       return run(() => token, opts)

@@ -17,6 +17,7 @@ export {
   InsufficientScopeError,
   InvalidRequestError,
   InvalidTokenError,
+  isGateError,
   KeysUnavailableError,
 } from './errors.js'
 export type { EventListener, GateEvent, JwksFetchTrigger } from './events.js'

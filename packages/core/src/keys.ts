@@ -64,8 +64,25 @@ const MAX_KEYS = 100
 const MIN_RSA_BITS = 2048
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
 
-/** Checks numeric key source options at construction. */
+const KEY_SOURCE_OPTIONS = [
+  'cacheMaxAge',
+  'minCacheAge',
+  'maxCacheAge',
+  'cooldownDuration',
+  'timeoutDuration',
+  'staleIfError',
+  'maxResponseSize',
+]
+
+/** Checks key source options at construction. */
 export function resolveKeySourceOptions(options: KeySourceOptions | undefined): Required<KeySourceOptions> {
+  // A misspelt option (`jwks: { timeout: 100 }`) would otherwise be ignored silently: fail at boot.
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new TypeError('jwks must be an options object')
+  }
+  for (const name of Object.keys(options ?? {})) {
+    if (!KEY_SOURCE_OPTIONS.includes(name)) throw new TypeError(`jwks: unknown option "${name}"`)
+  }
   const o = {
     cacheMaxAge: options?.cacheMaxAge ?? 600_000,
     minCacheAge: options?.minCacheAge ?? 60_000,

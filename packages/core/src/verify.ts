@@ -84,7 +84,9 @@ export async function verifyToken(token: string, ctx: VerifyContext, nowMs: numb
   if (profile.maxTokenAge !== undefined) {
     validUntil = Math.min(validUntil, Math.floor(iat + profile.maxTokenAge + tolerance) + 1)
   }
-  const validFrom = nbf === undefined ? Number.NEGATIVE_INFINITY : nbf - tolerance
+  // A hit must not accept what a fresh check refuses: `iat` beyond `now + tolerance` is refused just like
+  // `nbf` is (SECURITY C5), so a clock stepping back before `iat` must miss the cache too.
+  const validFrom = Math.max(iat, nbf ?? Number.NEGATIVE_INFINITY) - tolerance
   return { auth, key, keys: runtime.keys, validFrom, validUntil }
 }
 

@@ -8,6 +8,7 @@ import {
   type GateEvent,
   InsufficientScopeError,
   oidc,
+  type Policy,
   type VercelClaims,
   vercel,
 } from '../src/index.js'
@@ -34,7 +35,7 @@ function vercelGate(options: { policy?: object; onEvent?: (e: GateEvent) => void
   return gate
 }
 
-function oauthGate(policy?: object): Gate<AccessTokenClaims> {
+function oauthGate(policy?: Policy): Gate<AccessTokenClaims> {
   const gate = createGate({
     issuers: [oidc({ issuer: oauth.issuer, audience: oauth.audience, jwksUri: oauth.jwksUri })],
     ...(policy === undefined ? {} : { policy }),
@@ -137,5 +138,32 @@ describe('policies through the gate', () => {
     await expectChallenge((async () => gate.authorize(undefined, { environment: 'production' }))(), 'missing')
     await expectForbidden((async () => gate.authorize(auth, { environment: 'production' }))())
     expect(() => gate.authorize(auth, { environment: 'preview' })).not.toThrow()
+  })
+})
+
+describe('optional authentication with a per-request policy', () => {
+  it('answers 401 without credentials when the request names a policy, and passes anonymous otherwise', async () => {
+    const gate = vercelGate()
+    expect(await gate.authenticate(request(), { optional: true })).toBeUndefined()
+    await expectChallenge(
+      gate.authenticate(request(), { optional: true, policy: { environment: 'production' } }),
+      'missing',
+    )
+  })
+})
+
+describe('GateError across copies of the package', () => {
+  it('recognises an error from another copy of the module with instanceof GateError and isGateError()', async () => {
+    const { GateError, InvalidTokenError, isGateError } = await import('../src/index.js')
+    // A second, independent instance of the errors module (as with two installed versions).
+    const second = '../src/errors.ts?second-copy'
+    const copy = (await import(/* @vite-ignore */ second)) as typeof import('../src/errors.js')
+    const foreign = new copy.InvalidTokenError('exp', 'token expired')
+    expect(foreign).toBeInstanceOf(GateError)
+    expect(isGateError(foreign)).toBe(true)
+    expect(foreign instanceof InvalidTokenError).toBe(false)
+    expect(new InvalidTokenError('exp', 'token expired')).toBeInstanceOf(InvalidTokenError)
+    expect(isGateError(new Error('x'))).toBe(false)
+    expect(new Error('x') instanceof GateError).toBe(false)
   })
 })

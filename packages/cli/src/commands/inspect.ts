@@ -1,0 +1,264 @@
+/**
+ * `oidc-gate inspect`: decodes a token, verifies it with the core exactly as an API configured with
+ * `vercel({ team, issuerMode, baseUrl })` would, and explains the policy decision rule by rule.
+ */
+import { resolve } from 'node:path'
+import {
+  type CompiledPolicy,
+  createGate,
+  GateError,
+  type GateEvent,
+  type IssuerProfile,
+  type Policy,
+  type PolicyDecision,
+  type VercelClaims,
+  vercel,
+} from '@oidc-gate/core'
+import {
+  atMostOne,
+  DEFAULT_ISSUER_URL,
+  parseCommandArgs,
+  parseIssuerUrl,
+  parseMode,
+  parseTeam,
+  parseTime,
+} from '../args.js'
+import type { Command } from '../command.js'
+import { UsageError } from '../errors.js'
+import { vercelOptionsCode } from '../format.js'
+import { hints, type Refusal, type Report, render, toJson } from '../inspect-report.js'
+import { type Io, styler } from '../io.js'
+import { readJsonFile } from '../json-file.js'
+import { serveJwks } from '../jwks-server.js'
+import { publicJwks } from '../key-file.js'
+import { type DecodedToken, decodeToken, readToken } from '../token.js'
+
+const NAME = 'inspect'
+
+const HELP = `Usage: oidc-gate inspect [TOKEN | -] [--team SLUG] [--mode team|global]
+                         [--issuer-url URL | --jwks FILE] [--audience AUD]... [--policy FILE]
+                         [--now TIME] [--json]
+
+Decodes a Vercel OIDC token (header and claims, even when it does not verify), verifies it with
+@oidc-gate/core as an API configured with vercel({ team, issuerMode, baseUrl }) would, and explains
+the decision of a policy rule by rule. Reads the token from stdin with "-" (or when none is given and
+stdin is not a terminal); a leading "Bearer " is ignored.
+
+Exit codes: 0 valid (and allowed by the policy), 1 refused (the failed check is named: exp, aud, iss,
+signature, policy, ...), 2 usage error (bad option, not a JWT, missing file).
+
+Where the keys come from:
+  (default)          Vercel's issuer, https://oidc.vercel.com (fetched over the network).
+  --issuer-url URL   A dev issuer, e.g. ${DEFAULT_ISSUER_URL}: vercel({ baseUrl: URL }).
+  --jwks FILE        A JWKS file ({"keys": [...]}) or a dev issuer key file (only its public keys are
+                     used), for offline checks. The file is served to the core from a temporary
+                     server on 127.0.0.1 for the duration of the command. The expected issuer is still
+                     Vercel's, or --issuer-url's when both are given.
+
+Options:
+  --team SLUG        Team whose tokens are accepted. Default: the token's owner claim.
+  --mode MODE        Issuer mode of the project: team or global. Default team.
+  --audience AUD     Accepted audience (repeatable). Default https://vercel.com/<team>; exchanged
+                     tokens carry the audience they were exchanged for.
+  --policy FILE      A JSON policy, e.g. {"environment": ["production", "preview"]}.
+  --now TIME         Verify as of TIME: seconds since the epoch or ISO 8601 (2025-01-01T12:00:00Z).
+  --json             Print one JSON document instead of text.
+  -h, --help         Show this help.
+
+Examples:
+  oidc-gate inspect "$TOKEN" --issuer-url ${DEFAULT_ISSUER_URL} --policy policy.json
+  echo "$TOKEN" | oidc-gate inspect - --jwks .oidc-gate/keys.json --issuer-url ${DEFAULT_ISSUER_URL} --json
+  oidc-gate inspect "$VERCEL_OIDC_TOKEN" --now 2025-01-01T12:00:00Z
+`
+
+/** `oidc-gate inspect`. */
+export const inspect: Command = {
+  name: NAME,
+  summary: 'decode and verify a token, and explain the policy decision rule by rule',
+  help: HELP,
+  async run(args, io) {
+    const request = await parse(args, io)
+    const report = await examine(request)
+    io.stdout.write(
+      request.json
+        ? `${JSON.stringify(toJson(report), null, 2)}\n`
+        : render(report, styler(io.stdout, io.env), Math.floor(request.nowMs / 1000)),
+    )
+    return report.refusal === undefined ? 0 : 1
+  },
+}
+
+/** The validated command line. */
+interface Request {
+  readonly token: string
+  readonly decoded: DecodedToken
+  readonly team: string
+  readonly mode: 'team' | 'global'
+  readonly baseUrl: string | undefined
+  readonly audience: string[] | undefined
+  readonly nowMs: number
+  readonly nowGiven: boolean
+  readonly policy: { readonly path: string; readonly source: unknown } | undefined
+  readonly jwks: { readonly path: string; readonly document: unknown } | undefined
+  readonly json: boolean
+}
+
+async function parse(args: string[], io: Io): Promise<Request> {
+  const { values, positionals } = parseCommandArgs(NAME, {
+    args,
+    allowPositionals: true,
+    options: {
+      team: { type: 'string' },
+      mode: { type: 'string' },
+      'issuer-url': { type: 'string' },
+      jwks: { type: 'string' },
+      audience: { type: 'string', multiple: true },
+      policy: { type: 'string' },
+      now: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  })
+  const argument = atMostOne(NAME, positionals)
+  const mode = parseMode(NAME, values.mode)
+  const issuerUrl = values['issuer-url']
+  const baseUrl = issuerUrl === undefined ? undefined : parseIssuerUrl(NAME, issuerUrl)
+  const nowMs = values.now === undefined ? Date.now() : parseTime(NAME, '--now', values.now)
+  const audience = values.audience
+  if (audience?.some((a) => a === '')) throw new UsageError('--audience must not be empty', NAME)
+  let policy: Request['policy']
+  if (values.policy !== undefined) {
+    const path = resolve(values.policy)
+    policy = { path, source: await readJsonFile(NAME, path, 'policy file') }
+  }
+  let jwks: Request['jwks']
+  if (values.jwks !== undefined) {
+    const path = resolve(values.jwks)
+    jwks = { path, document: toJwks(path, await readJsonFile(NAME, path, 'JWKS file')) }
+  }
+  const token = await readToken(NAME, argument, io)
+  const decoded = decodeToken(NAME, token)
+  const team = values.team === undefined ? ownerTeam(decoded) : parseTeam(NAME, values.team)
+  return {
+    token,
+    decoded,
+    team,
+    mode,
+    baseUrl,
+    audience,
+    nowMs,
+    nowGiven: values.now !== undefined,
+    policy,
+    jwks,
+    json: values.json === true,
+  }
+}
+
+/** Verifies the token with a gate configured as the API would be, then explains the policy. */
+async function examine(request: Request): Promise<Report> {
+  const { token, decoded, team, mode, baseUrl, audience, nowMs } = request
+  const server = request.jwks === undefined ? undefined : await serveJwks(request.jwks.document)
+  const events: GateEvent[] = []
+  try {
+    let profile: IssuerProfile<VercelClaims>
+    try {
+      profile = vercel({
+        team,
+        issuerMode: mode,
+        ...(baseUrl === undefined ? {} : { baseUrl }),
+        ...(server === undefined ? {} : { jwksUri: server.url }),
+        ...(audience === undefined ? {} : { audience }),
+      })
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error), NAME)
+    }
+    const gate = createGate({ issuers: [profile], clock: () => nowMs, onEvent: (e) => events.push(e) })
+    try {
+      let policy: CompiledPolicy | undefined
+      try {
+        policy =
+          request.policy === undefined
+            ? undefined
+            : gate.compilePolicy(request.policy.source as Policy<VercelClaims>, 'policy')
+      } catch (error) {
+        throw new UsageError(
+          `${request.policy?.path}: ${error instanceof Error ? error.message : error}`,
+          NAME,
+        )
+      }
+
+      let refusal: Refusal | undefined
+      let verified = false
+      let decision: PolicyDecision | undefined
+      try {
+        const auth = await gate.verify(token)
+        verified = true
+        if (policy !== undefined) {
+          decision = gate.explain(auth, policy)
+          gate.authorize(auth, policy)
+        }
+      } catch (error) {
+        if (!(error instanceof GateError)) throw error
+        const { code, reason, message, status } = error
+        refusal = { stage: verified ? 'policy' : 'verification', code, reason, message, status }
+      }
+      // A token that failed verification still gets its policy explained, on its unverified claims.
+      if (policy !== undefined && decision === undefined) decision = policy.explain(decoded.claims)
+
+      return {
+        header: decoded.header,
+        claims: decoded.claims,
+        verifier: {
+          snippet: vercelOptionsCode({ team, issuerMode: mode, baseUrl }),
+          team,
+          issuerMode: mode,
+          baseUrl: baseUrl ?? 'https://oidc.vercel.com',
+          issuers: profile.targets.map((t) => t.issuer),
+          jwksUri: profile.targets[0]?.jwksUri ?? '',
+          jwksFile: request.jwks?.path,
+          audiences: profile.audiences,
+          now: new Date(nowMs).toISOString(),
+          nowGiven: request.nowGiven,
+        },
+        verified,
+        refusal,
+        policy:
+          decision === undefined || request.policy === undefined
+            ? undefined
+            : {
+                file: request.policy.path,
+                onVerifiedClaims: verified,
+                decision,
+                warnings: policy?.warnings ?? [],
+              },
+        hints: hints(refusal, decoded, events, { team, mode, baseUrl, nowMs, profile }),
+      }
+    } finally {
+      gate.close()
+    }
+  } finally {
+    await server?.close()
+  }
+}
+
+function ownerTeam(decoded: DecodedToken): string {
+  const owner = decoded.claims.owner
+  if (typeof owner !== 'string') {
+    throw new UsageError('the token has no owner claim to take the team from: pass --team', NAME)
+  }
+  try {
+    return parseTeam(NAME, owner)
+  } catch {
+    throw new UsageError("the token's owner claim is not a team slug: pass --team", NAME)
+  }
+}
+
+/** A JWKS document, or the JWKS a dev issuer would publish for a key file. */
+function toJwks(path: string, value: unknown): unknown {
+  const record = value as { version?: unknown; keys?: unknown } | null
+  if (record === null || typeof record !== 'object' || !Array.isArray(record.keys)) {
+    throw new UsageError(`${path} is neither a JWKS ({"keys": [...]}) nor a dev issuer key file`, NAME)
+  }
+  const isKeyFile =
+    record.version === 1 && record.keys.every((k) => typeof k === 'object' && k !== null && 'jwk' in k)
+  return isKeyFile ? publicJwks(value as Parameters<typeof publicJwks>[0]) : value
+}

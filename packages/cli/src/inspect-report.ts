@@ -1,0 +1,229 @@
+/**
+ * What `oidc-gate inspect` found, and its two forms: coloured text for people, JSON for scripts. Also
+ * the hints: what to try next for the refusals people run into most.
+ */
+import type { GateEvent, IssuerProfile, PolicyDecision, VercelClaims } from '@oidc-gate/core'
+import { isLoopbackHost } from './args.js'
+import { humanDuration, printable, showTime, showValue, table } from './format.js'
+import type { Style } from './io.js'
+import type { DecodedToken } from './token.js'
+
+/** The failed check: a verification error, or the policy's refusal. */
+export interface Refusal {
+  readonly stage: 'verification' | 'policy'
+  readonly code: string
+  readonly reason: string
+  readonly message: string
+  readonly status: number
+}
+
+/** Everything `inspect` prints. */
+export interface Report {
+  readonly header: DecodedToken['header']
+  readonly claims: DecodedToken['claims']
+  readonly verifier: {
+    /** The `vercel({...})` call this verifier amounts to. */
+    readonly snippet: string
+    readonly team: string
+    readonly issuerMode: 'team' | 'global'
+    readonly baseUrl: string
+    readonly issuers: readonly string[]
+    readonly jwksUri: string
+    readonly jwksFile: string | undefined
+    readonly audiences: readonly string[]
+    readonly now: string
+    readonly nowGiven: boolean
+  }
+  readonly verified: boolean
+  readonly refusal: Refusal | undefined
+  readonly policy:
+    | {
+        readonly file: string
+        readonly onVerifiedClaims: boolean
+        readonly decision: PolicyDecision
+        readonly warnings: readonly string[]
+      }
+    | undefined
+  readonly hints: readonly string[]
+}
+
+/** The `--json` document. */
+export function toJson(report: Report): unknown {
+  const { verifier, policy } = report
+  return {
+    header: report.header,
+    claims: report.claims,
+    verifier: {
+      team: verifier.team,
+      issuerMode: verifier.issuerMode,
+      baseUrl: verifier.baseUrl,
+      issuers: verifier.issuers,
+      jwksUri: verifier.jwksFile ?? verifier.jwksUri,
+      audiences: verifier.audiences,
+      now: verifier.now,
+    },
+    verification: report.verified ? { valid: true } : { valid: false, ...pick(report.refusal) },
+    policy:
+      policy === undefined
+        ? null
+        : {
+            file: policy.file,
+            onVerifiedClaims: policy.onVerifiedClaims,
+            allowed: policy.decision.allowed,
+            ...(policy.decision.matched === undefined ? {} : { matched: policy.decision.matched }),
+            failures: policy.decision.failures,
+            missingScopes: policy.decision.missingScopes,
+            warnings: policy.warnings,
+          },
+    allowed: report.refusal === undefined,
+    refusal: report.refusal ?? null,
+    hints: report.hints,
+  }
+}
+
+function pick(refusal: Refusal | undefined): Partial<Refusal> {
+  if (refusal === undefined) return {}
+  const { code, reason, message, status } = refusal
+  return { code, reason, message, status }
+}
+
+const TIME_CLAIMS = new Set(['exp', 'iat', 'nbf', 'auth_time'])
+
+/** The text report; `now` is in seconds since the epoch. */
+export function render(report: Report, style: Style, now: number): string {
+  const ok = (text: string): string => style('green', `✓ ${text}`)
+  const no = (text: string): string => style('red', `✗ ${text}`)
+  const heading = (text: string, note = ''): string =>
+    `${style('bold', text)}${note === '' ? '' : `  ${note}`}\n`
+  const fields = (record: Readonly<Record<string, unknown>>) =>
+    table(
+      Object.entries(record).map(([name, value]) => [
+        printable(name),
+        TIME_CLAIMS.has(name) && typeof value === 'number' ? showTime(value, now) : showValue(value),
+      ]),
+    )
+  const { verifier, refusal, policy } = report
+  let out = heading('Header') + fields(report.header) + heading('Claims') + fields(report.claims)
+
+  out += heading('Verification', style('dim', verifier.snippet))
+  const rows: [string, string][] = [
+    ['issuer', verifier.issuers.join(', ')],
+    [
+      'jwks',
+      verifier.jwksFile === undefined
+        ? verifier.jwksUri
+        : `${verifier.jwksFile} (served on ${verifier.jwksUri})`,
+    ],
+    ['audience', verifier.audiences.join(', ')],
+  ]
+  if (verifier.nowGiven) rows.push(['now', verifier.now])
+  out += table(rows)
+  if (report.verified) out += `  ${ok('valid: signature, issuer, audience, lifetime and Vercel claims')}\n`
+  else if (refusal !== undefined) out += `  ${no(`${refusal.reason}: ${refusal.message}`)}\n`
+
+  if (policy === undefined) {
+    out += heading('Policy', style('dim', 'none (check one with --policy FILE)'))
+  } else {
+    const note = policy.onVerifiedClaims ? '' : ' (on unverified claims)'
+    out += heading('Policy', style('dim', `${policy.file}${note}`))
+    const { decision } = policy
+    if (decision.allowed) out += `  ${ok(`allowed by ${decision.matched ?? 'policy'}`)}\n`
+    for (const failure of decision.failures) out += `  ${no(printable(failure.message))}\n`
+    if (decision.missingScopes.length > 0) {
+      out += `  missing scopes: ${printable(decision.missingScopes.join(' '))}\n`
+    }
+    for (const warning of policy.warnings) out += `  ${style('yellow', `warning: ${printable(warning)}`)}\n`
+  }
+
+  for (const hint of report.hints) out += `${style('yellow', `hint: ${hint}`)}\n`
+  out += '\n'
+  if (refusal === undefined) out += `${style(['bold', 'green'], 'allowed')}\n`
+  else {
+    out += `${style(['bold', 'red'], `refused: ${refusal.reason}`)} (${refusal.status} ${refusal.code}: ${refusal.message})\n`
+  }
+  return out
+}
+
+/** What {@link hints} needs to know about the verifier. */
+export interface HintContext {
+  readonly team: string
+  readonly mode: 'team' | 'global'
+  readonly baseUrl: string | undefined
+  readonly nowMs: number
+  readonly profile: IssuerProfile<VercelClaims>
+}
+
+/** What to try next, for the refusals people run into most. */
+export function hints(
+  refusal: Refusal | undefined,
+  decoded: DecodedToken,
+  events: readonly GateEvent[],
+  context: HintContext,
+): string[] {
+  const out: string[] = []
+  for (const event of events) {
+    if (event.type === 'jwks.key-ignored') {
+      out.push(`JWKS key ${printable(event.kid ?? '(no kid)')} ignored: ${event.reason}`)
+    }
+  }
+  if (refusal === undefined || refusal.stage !== 'verification') return out
+  const { claims, header } = decoded
+  const now = Math.floor(context.nowMs / 1000)
+  switch (refusal.reason) {
+    case 'iss': {
+      const accepted = context.profile.targets.map((t) => t.issuer).join(', ')
+      out.push(`the token's iss is ${showValue(claims.iss)}; accepted: ${accepted}`)
+      const origin =
+        typeof claims.iss === 'string' && URL.canParse(claims.iss) ? new URL(claims.iss) : undefined
+      if (origin !== undefined && context.baseUrl === undefined && isLoopbackHost(origin.hostname)) {
+        out.push(`a dev issuer's token: pass --issuer-url ${origin.origin}`)
+      } else if (origin !== undefined && context.mode === 'team' && origin.pathname === '/') {
+        out.push('a global-mode token: pass --mode global')
+      }
+      break
+    }
+    case 'aud':
+      out.push(
+        `the token's aud is ${showValue(claims.aud)}; accepted: ${context.profile.audiences.join(', ')}` +
+          ' (pass --audience for exchanged tokens)',
+      )
+      break
+    case 'exp':
+      if (typeof claims.exp === 'number') {
+        out.push(
+          `expired ${humanDuration(now - claims.exp)} ago; --now TIME inspects it as of an earlier time`,
+        )
+      }
+      break
+    case 'iat':
+      if (typeof claims.iat === 'number' && claims.iat > now) {
+        out.push(`issued in ${humanDuration(claims.iat - now)}: a clock is wrong, or --now is before iat`)
+      }
+      break
+    case 'nbf':
+      if (typeof claims.nbf === 'number') out.push(`valid in ${humanDuration(claims.nbf - now)}`)
+      break
+    case 'owner':
+      out.push(`the token's owner is ${showValue(claims.owner)}, the team is ${context.team}`)
+      break
+    case 'kid':
+      out.push(
+        `the JWKS has no key ${showValue(header.kid)}: was the issuer restarted with new keys? ` +
+          '"oidc-gate dev-issuer --keys FILE" keeps them',
+      )
+      break
+    case 'jwks-unavailable': {
+      const failed = events.findLast((e) => e.type === 'jwks.fetch' && !e.ok)
+      if (failed?.type === 'jwks.fetch')
+        out.push(`cannot fetch ${failed.jwksUri}: ${failed.error ?? 'failed'}`)
+      if (context.baseUrl !== undefined) out.push('is "oidc-gate dev-issuer" running there?')
+      break
+    }
+    case 'signature':
+      out.push(
+        'the signature does not match the published key with this kid: the token was signed by another key',
+      )
+      break
+  }
+  return out
+}
