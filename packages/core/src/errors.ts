@@ -41,7 +41,10 @@ export abstract class GateError extends Error {
    * or a bundled and an external copy): errors carry a global brand. Subclasses keep ordinary `instanceof`.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // `this` is the class on the right of `instanceof`: only GateError itself trusts the brand.
+    // biome-ignore lint/complexity/noThisInStatic: subclasses inherit this method, `this` tells them apart.
     if (this === GateError) return isGateError(value)
+    // biome-ignore lint/complexity/noThisInStatic: the ordinary prototype check for subclasses.
     return Function.prototype[Symbol.hasInstance].call(this, value)
   }
 
