@@ -236,27 +236,51 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
     throw new InsufficientScopeError(decision.missingScopes, errorOptions)
   }
 
-  const run = async (
-    token: () => string,
-    perRequest: AuthenticateOptions<ClaimsOf<P>> | undefined,
+  const admit = (auth: Auth, policy: CompiledPolicy | undefined, cached: boolean): Auth<ClaimsOf<P>> => {
+    authorize(auth, gatePolicy)
+    authorize(auth, policy)
+    emit({ type: 'verified', issuer: auth.issuer, kid: auth.header.kid, sub: auth.claims.sub, cached })
+    return auth as Auth<ClaimsOf<P>>
+  }
+
+  const verifyAndAdmit = async (
+    token: string,
+    policy: CompiledPolicy | undefined,
+    now: number,
   ): Promise<Auth<ClaimsOf<P>>> => {
     try {
-      const policy = requestPolicy(perRequest?.policy)
-      const raw = token()
-      const now = clock()
-      let verified = cache?.get(raw, now)
-      const cached = verified !== undefined
-      if (verified === undefined) {
-        verified = await verifyToken(raw, context, now)
-        cache?.set(raw, verified, now)
-      }
-      const { auth } = verified
-      authorize(auth, gatePolicy)
-      authorize(auth, policy)
-      emit({ type: 'verified', issuer: auth.issuer, kid: auth.header.kid, sub: auth.claims.sub, cached })
-      return auth as Auth<ClaimsOf<P>>
+      const verified = await verifyToken(token, context, now)
+      cache?.set(token, verified, now)
+      return admit(verified.auth, policy, false)
     } catch (caught) {
       return fail(caught)
+    }
+  }
+
+  // A cache hit is answered without an async function or a second promise: the common case of a
+  // function reusing its token costs a Map lookup and the policies.
+  const run = (
+    token: string,
+    perRequest: AuthenticateOptions<ClaimsOf<P>> | undefined,
+  ): Promise<Auth<ClaimsOf<P>>> => {
+    let policy: CompiledPolicy | undefined
+    let now: number
+    try {
+      policy = requestPolicy(perRequest?.policy)
+      now = clock()
+      const hit = cache?.get(token, now)
+      if (hit !== undefined) return Promise.resolve(admit(hit.auth, policy, true))
+    } catch (caught) {
+      return rejected(caught)
+    }
+    return verifyAndAdmit(token, policy, now)
+  }
+
+  const rejected = (caught: unknown): Promise<never> => {
+    try {
+      return fail(caught)
+    } catch (error) {
+      return Promise.reject(error)
     }
   }
 
@@ -286,12 +310,12 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
         ) {
           return Promise.resolve(undefined)
         }
-        return Promise.reject(error).catch(fail)
+        return rejected(error)
       }
-      return run(() => token, opts)
+      return run(token, opts)
     }) as Gate<ClaimsOf<P>>['authenticate'],
     verify(token: string, opts?: AuthenticateOptions<ClaimsOf<P>>) {
-      return run(() => token, opts)
+      return run(token, opts)
     },
     explain(auth: Auth<ClaimsOf<P>>, policy?: PolicyInput<ClaimsOf<P>>): PolicyDecision {
       const compiled = policy === undefined ? gatePolicy : requestPolicy(policy)

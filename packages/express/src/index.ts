@@ -79,7 +79,9 @@ export interface OidcGateOptions {
 }
 
 // The gate that authenticated a request, for `requirePolicy()` further down the chain.
-const gates = new WeakMap<object, Gate>()
+// A symbol slot rather than a WeakMap: no ephemeron for the garbage collector to trace per request.
+const GATE = Symbol('oidc-gate.gate')
+type GateSlot = { [GATE]?: Gate }
 
 /**
  * Middleware that authenticates every request after it and stores the verified token in `req.auth`.
@@ -107,8 +109,9 @@ export function oidcGate<P extends IssuerProfile>(
 export function oidcGate(gateOrOptions: Gate | GateOptions, options: OidcGateOptions = {}): RequestHandler {
   const gate = 'authenticate' in gateOrOptions ? gateOrOptions : (createGate(gateOrOptions) as Gate)
   const optional = options.optional === true
+  const authenticateOptions = { optional }
   return function oidcGate(req, res, next) {
-    gates.set(req, gate)
+    ;(req as GateSlot)[GATE] = gate
     const request = {
       method: req.method,
       url: req.originalUrl,
@@ -116,7 +119,7 @@ export function oidcGate(gateOrOptions: Gate | GateOptions, options: OidcGateOpt
       rawHeaders: req.rawHeaders,
     }
     // Express 4 does not await middleware: settle the promise here, calling `next` exactly once.
-    gate.authenticate(request, { optional }).then((auth) => {
+    gate.authenticate(request, authenticateOptions).then((auth) => {
       if (auth !== undefined) {
         req.auth = auth as RequestAuth
         res.setHeader('cache-control', 'no-store')
@@ -140,7 +143,7 @@ export function oidcGate(gateOrOptions: Gate | GateOptions, options: OidcGateOpt
 export function requirePolicy(policy: PolicyInput<PolicyClaims>): RequestHandler {
   const compiled = compilePolicy(policy as PolicyInput<Record<string, unknown>>)
   return function requirePolicy(req, _res, next) {
-    const gate = gates.get(req)
+    const gate = (req as GateSlot)[GATE]
     if (gate === undefined) {
       next(new Error('requirePolicy() needs oidcGate() earlier in the middleware chain'))
       return

@@ -86,7 +86,9 @@ export interface OidcGateOptions {
 }
 
 // The gate that authenticated a request, for `requirePolicy()` hooks.
-const gates = new WeakMap<FastifyRequest, Gate>()
+// A symbol slot rather than a WeakMap: no ephemeron for the garbage collector to trace per request.
+const GATE = Symbol('oidc-gate.gate')
+type GateSlot = { [GATE]?: Gate }
 
 /**
  * A plugin that authenticates every request of the context it is registered in (and its children) and
@@ -119,6 +121,7 @@ export function oidcGate(
 ): FastifyPluginAsync {
   const gate = 'authenticate' in gateOrOptions ? gateOrOptions : (createGate(gateOrOptions) as Gate)
   const optional = options.optional === true
+  const authenticateOptions = { optional }
   const plugin: FastifyPluginAsync = async (fastify) => {
     // Nested contexts inherit the decorator of an outer registration.
     if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null)
@@ -127,9 +130,12 @@ export function oidcGate(
       if (policy !== undefined) route.config = { ...route.config, policy: gate.compilePolicy(policy) }
     })
     fastify.addHook('onRequest', async (request, reply) => {
-      gates.set(request, gate)
+      ;(request as GateSlot)[GATE] = gate
       const { method, url, headers, raw } = request
-      const auth = await gate.authenticate({ method, url, headers, rawHeaders: raw.rawHeaders }, { optional })
+      const auth = await gate.authenticate(
+        { method, url, headers, rawHeaders: raw.rawHeaders },
+        authenticateOptions,
+      )
       const policy = request.routeOptions.config.policy
       if (policy !== undefined) gate.authorize(auth, policy)
       if (auth !== undefined) {
@@ -156,7 +162,7 @@ export function oidcGate(
 export function requirePolicy(policy: PolicyInput<PolicyClaims>): (request: FastifyRequest) => Promise<void> {
   const compiled = compilePolicy(policy as PolicyInput<Record<string, unknown>>)
   return async function requirePolicy(request) {
-    const gate = gates.get(request)
+    const gate = (request as GateSlot)[GATE]
     if (gate === undefined)
       throw new Error('requirePolicy() needs the oidcGate() plugin in the route context')
     gate.authorize(request.auth ?? undefined, compiled)

@@ -18,7 +18,7 @@ import {
   type PolicyInput,
   type VercelClaims,
 } from '@oidc-gate/core'
-import type { Context, MiddlewareHandler } from 'hono'
+import type { MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
@@ -64,7 +64,16 @@ export interface OidcGateOptions {
 }
 
 // The gate that authenticated a request, for `requirePolicy()` further down the chain.
-const gates = new WeakMap<Context, Gate>()
+/** The part of Node's `IncomingMessage` that @hono/node-server passes as `c.env.incoming`. */
+interface NodeIncoming {
+  readonly url?: string
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+  readonly rawHeaders?: readonly string[]
+}
+
+// A symbol slot rather than a WeakMap: no ephemeron for the garbage collector to trace per request.
+const GATE = Symbol('oidc-gate.gate')
+type GateSlot = { [GATE]?: Gate }
 
 /**
  * Middleware that authenticates every request after it and stores the verified token in `c.var.auth`.
@@ -100,10 +109,22 @@ export function oidcGate(
 ): MiddlewareHandler {
   const gate = 'authenticate' in gateOrOptions ? gateOrOptions : (createGate(gateOrOptions) as Gate)
   const optional = options.optional === true
+  const authenticateOptions = { optional }
   return async function oidcGate(c, next) {
-    gates.set(c, gate)
-    const request = { method: c.req.method, url: c.req.url, headers: c.req.raw.headers }
-    const auth = await gate.authenticate(request, { optional }).catch(toHttpException)
+    ;(c as GateSlot)[GATE] = gate
+    // On Node (@hono/node-server) read Node's request: no Fetch Headers to build, and every raw
+    // `Authorization` line is seen. Elsewhere, the Web-standard request.
+    const incoming = (c.env as { incoming?: NodeIncoming } | undefined)?.incoming
+    const request =
+      incoming?.rawHeaders !== undefined
+        ? {
+            method: c.req.method,
+            url: incoming.url ?? '/',
+            headers: incoming.headers,
+            rawHeaders: incoming.rawHeaders,
+          }
+        : { method: c.req.method, url: c.req.url, headers: c.req.raw.headers }
+    const auth = await gate.authenticate(request, authenticateOptions).catch(toHttpException)
     if (auth !== undefined) {
       c.set('auth', auth)
       c.header('cache-control', 'no-store')
@@ -126,7 +147,7 @@ export function oidcGate(
 export function requirePolicy<C = Record<string, unknown>>(policy: PolicyInput<C>): MiddlewareHandler {
   const compiled = compilePolicy(policy as PolicyInput<Record<string, unknown>>)
   return async function requirePolicy(c, next) {
-    const gate = gates.get(c)
+    const gate = (c as GateSlot)[GATE]
     if (gate === undefined)
       throw new Error('requirePolicy() needs oidcGate() earlier in the middleware chain')
     try {

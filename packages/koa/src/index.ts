@@ -64,7 +64,9 @@ export interface OidcGateOptions {
 }
 
 // The gate that authenticated a request, for `requirePolicy()` further down the chain.
-const gates = new WeakMap<Context, Gate>()
+// A symbol slot rather than a WeakMap: no ephemeron for the garbage collector to trace per request.
+const GATE = Symbol('oidc-gate.gate')
+type GateSlot = { [GATE]?: Gate }
 
 /**
  * Middleware that authenticates every request after it and stores the verified token in
@@ -96,8 +98,9 @@ export function oidcGate(
 ): Middleware<State> {
   const gate = 'authenticate' in gateOrOptions ? gateOrOptions : (createGate(gateOrOptions) as Gate)
   const optional = options.optional === true
+  const authenticateOptions = { optional }
   return async function oidcGate(ctx, next) {
-    gates.set(ctx, gate)
+    ;(ctx as GateSlot)[GATE] = gate
     const request = {
       method: ctx.method,
       url: ctx.originalUrl,
@@ -106,7 +109,7 @@ export function oidcGate(
     }
     let auth: Auth | undefined
     try {
-      auth = await gate.authenticate(request, { optional })
+      auth = await gate.authenticate(request, authenticateOptions)
     } catch (error) {
       return answer(ctx, error)
     }
@@ -134,7 +137,7 @@ export function oidcGate(
 export function requirePolicy<C = Record<string, unknown>>(policy: PolicyInput<C>): Middleware<State> {
   const compiled = compilePolicy(policy as PolicyInput<Record<string, unknown>>)
   return async function requirePolicy(ctx, next) {
-    const gate = gates.get(ctx)
+    const gate = (ctx as GateSlot)[GATE]
     if (gate === undefined)
       throw new Error('requirePolicy() needs oidcGate() earlier in the middleware chain')
     try {
