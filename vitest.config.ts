@@ -14,6 +14,10 @@ const resolve = {
 
 export default defineConfig({
   test: {
+    // CI asks for a JSON report too, to print the totals as its closing line.
+    reporters: process.env.OIDC_GATE_TEST_REPORT
+      ? ['default', ['json', { outputFile: process.env.OIDC_GATE_TEST_REPORT }]]
+      : ['default'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
