@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline'
 import { createGate, type Gate, vercel } from '@oidc-gate/core'
 import { expressGate, fastifyGate, honoGate, koaGate } from './lib/adapters.ts'
 import { flag, median } from './lib/stats.ts'
+import { PASS_THROUGH } from './lib/variants.ts'
 
 export type Framework = 'express' | 'fastify' | 'hono' | 'koa'
 
@@ -69,6 +70,8 @@ async function startExpress(config: ServerConfig): Promise<Server> {
         algorithms: ['RS256'],
       }),
     )
+  } else if (config.variant === PASS_THROUGH) {
+    chain.push((_req: unknown, _res: unknown, next: () => void) => next())
   } else if (config.variant !== 'bare') {
     throw new Error(`unknown express variant ${config.variant}`)
   }
@@ -110,6 +113,9 @@ async function startFastify(config: ServerConfig): Promise<Server> {
       verify: { allowedIss: config.iss, allowedAud: config.aud, algorithms: ['RS256'] },
     } as never)
     app.get('/hello', { onRequest: async (request) => void (await request.jwtVerify()) }, async () => HELLO)
+  } else if (config.variant === PASS_THROUGH) {
+    app.addHook('onRequest', async () => {})
+    app.get('/hello', async () => HELLO)
   } else if (config.variant === 'bare') {
     app.get('/hello', async () => HELLO)
   } else {
@@ -134,6 +140,10 @@ async function startHono(config: ServerConfig): Promise<Server> {
       const keys = ((await (await fetch(config.jwksUri)).json()) as { keys: never[] }).keys
       app.use('/hello', jwk({ keys, alg: ['RS256'], verification }))
     }
+  } else if (config.variant === PASS_THROUGH) {
+    app.use('/hello', async (_c, next) => {
+      await next()
+    })
   } else if (config.variant !== 'bare') {
     throw new Error(`unknown hono variant ${config.variant}`)
   }
@@ -162,6 +172,10 @@ async function startKoa(config: ServerConfig): Promise<Server> {
         algorithms: ['RS256'],
       }) as never,
     )
+  } else if (config.variant === PASS_THROUGH) {
+    chain.push(async (_ctx: unknown, next: () => Promise<void>) => {
+      await next()
+    })
   } else if (config.variant !== 'bare') {
     throw new Error(`unknown koa variant ${config.variant}`)
   }

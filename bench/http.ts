@@ -19,6 +19,7 @@ import type { Framework, ServerConfig } from './http-server.ts'
 import { adapterAvailable } from './lib/adapters.ts'
 import { hasTaskset, NodeChild, pinSelf } from './lib/proc.ts'
 import { flag, fmt, hasFlag, isMain, median, ratio, spread, table } from './lib/stats.ts'
+import { PASS_THROUGH } from './lib/variants.ts'
 
 export const FRAMEWORKS: readonly Framework[] = ['express', 'fastify', 'hono', 'koa']
 
@@ -210,7 +211,7 @@ export async function runHttp(options: HttpOptions): Promise<HttpResult> {
     const rows: HttpRow[] = []
     const cold: HttpResult['cold'] = {}
     for (const framework of options.frameworks) {
-      const variants = [BARE, 'gate', 'gate-nocache', ...PEERS[framework]]
+      const variants = [BARE, PASS_THROUGH, 'gate', 'gate-nocache', ...PEERS[framework]]
       for (const variant of variants) servers.push(await startServer({ ...base, framework, variant }))
       const byVariant = (v: string) => servers.find((s) => s.variant === v) as RunningServer
 
@@ -221,11 +222,13 @@ export async function runHttp(options: HttpOptions): Promise<HttpResult> {
         for (const k of [0, 1, distinct.length - 1]) {
           await expectStatus(server.url, distinct[k], 200, `${what} with valid distinct token #${k}`)
         }
-        if (server.variant !== BARE) await expectStatus(server.url, undefined, 401, `${what} without a token`)
+        if (server.variant !== BARE && server.variant !== PASS_THROUGH)
+          await expectStatus(server.url, undefined, 401, `${what} without a token`)
       }
 
       const loads: HttpRow[] = [
         { framework, label: BARE, server: BARE, tokens: 'repeated', samples: [] },
+        { framework, label: PASS_THROUGH, server: PASS_THROUGH, tokens: 'repeated', samples: [] },
         { framework, label: GATE_REPEATED, server: 'gate', tokens: 'repeated', samples: [] },
         { framework, label: GATE_DISTINCT, server: 'gate', tokens: 'distinct', samples: [] },
         { framework, label: GATE_NOCACHE, server: 'gate-nocache', tokens: 'distinct', samples: [] },

@@ -62,12 +62,17 @@ export function resolveCacheOptions(
 export class TokenCache {
   // A Map iterates in insertion order: re-inserting on a hit makes the first key the least recently used.
   private readonly entries = new Map<string, Entry>()
+  // The most recent hit, compared by string equality before the Map is asked: a function reusing one
+  // token skips hashing it on every request (a token is ~1 KB; a fresh header string has no hash yet).
+  private lastToken: string | undefined
+  private lastEntry: Entry | undefined
 
   constructor(private readonly options: Required<TokenCacheOptions>) {}
 
   /** The verification of `token`, if it may be reused at `now` (ms epoch). */
   get(token: string, now: number): VerifiedToken | undefined {
-    const entry = this.entries.get(token)
+    const recent = token === this.lastToken
+    const entry = recent ? this.lastEntry : this.entries.get(token)
     if (entry === undefined) return undefined
     const seconds = Math.floor(now / 1000)
     if (
@@ -77,20 +82,29 @@ export class TokenCache {
       !entry.keys.vouchesFor(entry.key, now)
     ) {
       this.entries.delete(token)
+      if (recent) this.lastToken = this.lastEntry = undefined
       return undefined
     }
-    this.entries.delete(token)
-    this.entries.set(token, entry)
+    if (!recent) {
+      this.entries.delete(token)
+      this.entries.set(token, entry)
+      this.lastToken = token
+      this.lastEntry = entry
+    }
     return entry
   }
 
   /** Remembers a verification made at `now` (ms epoch). */
   set(token: string, verified: VerifiedToken, now: number): void {
+    if (token === this.lastToken) this.lastToken = this.lastEntry = undefined
     this.entries.delete(token)
     this.entries.set(token, { ...verified, dropAt: now + this.options.maxAge })
     if (this.entries.size > this.options.maxEntries) {
       const oldest = this.entries.keys().next()
-      if (oldest.done !== true) this.entries.delete(oldest.value)
+      if (oldest.done !== true) {
+        this.entries.delete(oldest.value)
+        if (oldest.value === this.lastToken) this.lastToken = this.lastEntry = undefined
+      }
     }
   }
 

@@ -162,6 +162,7 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
     throw new TypeError('clock must be a function')
   const clock = options.clock ?? Date.now
   const emit = emitter(options.onEvent)
+  const listening = options.onEvent !== undefined
   const keyOptions = resolveKeySourceOptions(options.jwks)
   const errorOptions: GateErrorOptions = { realm: options.realm }
 
@@ -239,7 +240,8 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
   const admit = (auth: Auth, policy: CompiledPolicy | undefined, cached: boolean): Auth<ClaimsOf<P>> => {
     authorize(auth, gatePolicy)
     authorize(auth, policy)
-    emit({ type: 'verified', issuer: auth.issuer, kid: auth.header.kid, sub: auth.claims.sub, cached })
+    if (listening)
+      emit({ type: 'verified', issuer: auth.issuer, kid: auth.header.kid, sub: auth.claims.sub, cached })
     return auth as Auth<ClaimsOf<P>>
   }
 

@@ -292,3 +292,17 @@ describe('key source resilience', () => {
     }
   })
 })
+
+describe('verified-token cache, most recent token', () => {
+  it('re-verifies a token whose cached verification expired, and caches the new verification', async () => {
+    const { gate, clock, hits } = setup({ cache: { maxAge: 1000 } })
+    const token = await issuer.mint()
+    await gate.verify(token)
+    await gate.verify(token)
+    clock.now += 1001
+    await gate.verify(token) // expired entry: verified again and cached afresh
+    await gate.verify(token)
+    await gate.verify(token)
+    expect(hits()).toEqual([false, true, false, true, true])
+  })
+})
