@@ -164,6 +164,9 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
   const emit = emitter(options.onEvent)
   const listening = options.onEvent !== undefined
   const keyOptions = resolveKeySourceOptions(options.jwks)
+  // Node loads its fetch implementation on first use (~30 ms); touching one of its classes loads it now,
+  // at boot, instead of in the first request's JWKS fetch.
+  void globalThis.Response
   const errorOptions: GateErrorOptions = { realm: options.realm }
 
   // One key source per JWKS URL, one runtime per accepted `iss`.
