@@ -95,3 +95,30 @@ export interface NotNode {
  * ```
  */
 export type PolicyNode = RuleNode | ListNode | NotNode
+
+/**
+ * Calls `visit` for every rule object of a policy, in policy order, with whether it sits under an odd
+ * number of `not`s (its matches exclude rather than admit).
+ *
+ * @example
+ * ```ts
+ * forEachRule(node, (rule, negated) => console.log(rule.at, negated))
+ * ```
+ */
+export function forEachRule(node: PolicyNode, visit: (rule: RuleNode, negated: boolean) => void): void {
+  const walk = (current: PolicyNode, negated: boolean): void => {
+    switch (current.kind) {
+      case 'rule':
+        visit(current, negated)
+        return
+      case 'anyOf':
+      case 'allOf':
+        for (const item of current.items) walk(item, negated)
+        return
+      case 'not':
+        walk(current.item, !negated)
+        return
+    }
+  }
+  walk(node, false)
+}

@@ -3,7 +3,7 @@
  * policy requires, for the `scope` attribute of a 403 `insufficient_scope` challenge (RFC 6750 §3).
  */
 
-import type { PolicyNode } from './ast.js'
+import { forEachRule, type PolicyNode } from './ast.js'
 
 /**
  * The claims whose `includes` rules are about OAuth scopes: `scope` (RFC 9068) and `scp` (vendors).
@@ -61,25 +61,13 @@ export function scopeTokenProblem(token: string): string | undefined {
  */
 export function requiredScopes(node: PolicyNode): readonly string[] {
   const found = new Set<string>()
-  const visit = (current: PolicyNode, negated: boolean): void => {
-    switch (current.kind) {
-      case 'rule':
-        if (negated) return
-        for (const leaf of current.leaves) {
-          if (leaf.condition.op === 'includes' && isScopeClaim(leaf.segments)) {
-            for (const token of leaf.condition.tokens) found.add(token)
-          }
-        }
-        return
-      case 'anyOf':
-      case 'allOf':
-        for (const item of current.items) visit(item, negated)
-        return
-      case 'not':
-        visit(current.item, !negated)
-        return
+  forEachRule(node, (rule, negated) => {
+    if (negated) return
+    for (const leaf of rule.leaves) {
+      if (leaf.condition.op === 'includes' && isScopeClaim(leaf.segments)) {
+        for (const token of leaf.condition.tokens) found.add(token)
+      }
     }
-  }
-  visit(node, false)
+  })
   return [...found]
 }

@@ -3,7 +3,7 @@
  * `project`, `sub`) instead of the stable IDs (`owner_id`, `project_id`).
  */
 
-import type { PolicyNode, RuleNode } from './ast.js'
+import { forEachRule, type PolicyNode, type RuleNode } from './ast.js'
 
 /** Each renameable claim, and the stable claims any one of which pins the same thing. */
 const PINNED_BY: ReadonlyMap<string, readonly string[]> = new Map([
@@ -43,20 +43,6 @@ function ruleWarnings(rule: RuleNode, negated: boolean, warnings: string[]): voi
  */
 export function renameWarnings(node: PolicyNode): readonly string[] {
   const warnings: string[] = []
-  const visit = (current: PolicyNode, negated: boolean): void => {
-    switch (current.kind) {
-      case 'rule':
-        ruleWarnings(current, negated, warnings)
-        return
-      case 'anyOf':
-      case 'allOf':
-        for (const item of current.items) visit(item, negated)
-        return
-      case 'not':
-        visit(current.item, !negated)
-        return
-    }
-  }
-  visit(node, false)
+  forEachRule(node, (rule, negated) => ruleWarnings(rule, negated, warnings))
   return warnings
 }
