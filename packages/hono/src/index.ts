@@ -12,9 +12,9 @@ import {
   compilePolicy,
   createGate,
   type Gate,
-  type GateError,
   type GateOptions,
   type IssuerProfile,
+  isGateError,
   type PolicyInput,
   type VercelClaims,
 } from '@oidc-gate/core'
@@ -161,8 +161,8 @@ export function requirePolicy<C = Record<string, unknown>>(policy: PolicyInput<C
 
 /** Gives a `GateError` (all the gate throws) the form Hono's error handler answers with. */
 function toHttpException(caught: unknown): never {
-  if (!(caught instanceof Error) || typeof (caught as GateError).status !== 'number') throw caught
-  const error = caught as GateError
+  if (!isGateError(caught)) throw caught
+  const error = caught
   const headers = new Headers(error.headers)
   let body: string | null = null
   if (error.error !== undefined) {

@@ -13,9 +13,9 @@ import {
   compilePolicy,
   createGate,
   type Gate,
-  type GateError,
   type GateOptions,
   type IssuerProfile,
+  isGateError,
   type PolicyInput,
   type VercelClaims,
 } from '@oidc-gate/core'
@@ -151,8 +151,8 @@ export function requirePolicy<C = Record<string, unknown>>(policy: PolicyInput<C
 
 /** Answers an exposed client error as `ctx.onerror` would, without the app's `error` event; throws the rest. */
 function answer(ctx: Context, caught: unknown): void {
-  const error = caught as GateError
-  if (!(caught instanceof Error) || !(error.status < 500) || error.expose !== true) throw caught
+  if (!isGateError(caught) || caught.status >= 500) throw caught
+  const error = caught
   ctx.status = error.status
   ctx.set(error.headers)
   ctx.body = error.message
