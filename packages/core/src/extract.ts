@@ -4,38 +4,19 @@
  * before anything is decoded.
  */
 
+import type { GateRequest } from './edge/request.js'
 import {
+  type AuthScheme,
   CredentialsMissingError,
   type GateErrorOptions,
   InvalidRequestError,
   InvalidTokenError,
 } from './errors.js'
 
-/** A header value as Node (`IncomingHttpHeaders`, `headersDistinct`) or a plain object holds it. */
-export type HeaderValue = string | readonly string[] | undefined
-
-/**
- * The framework-neutral request the gate authenticates. Adapters build it from their framework's request;
- * `headers` is either a Fetch `Headers` or Node's `IncomingHttpHeaders`.
- */
-export interface GateRequest {
-  /** The request method, e.g. `GET`. */
-  readonly method: string
-  /** The request target as received (path and query) or an absolute URL. */
-  readonly url: string
-  /** The request headers. */
-  readonly headers: Headers | Readonly<Record<string, HeaderValue>>
-  /**
-   * Node's `IncomingMessage.rawHeaders` (`[name, value, name, value, …]`). Node keeps only the first of
-   * several `Authorization` lines in `headers`; with `rawHeaders` the gate sees all of them and answers 400.
-   */
-  readonly rawHeaders?: readonly string[] | undefined
-}
-
 /** The credential found in a request. */
 export interface Credentials {
   /** The auth-scheme as defined (not as sent). */
-  readonly scheme: 'Bearer'
+  readonly scheme: AuthScheme
   /** The token, exactly as sent after the scheme and its spaces. */
   readonly token: string
 }
@@ -63,17 +44,20 @@ export function readAuthorization(request: GateRequest, errorOptions?: GateError
     // Fetch `Headers` joins repeated lines with ", ", which then fails the b64token grammar (400).
     return (headers as Headers).get('authorization') ?? undefined
   }
-  const record = headers as Readonly<Record<string, HeaderValue>>
+  const record = headers as Readonly<Record<string, string | readonly string[] | undefined>>
   const value = record.authorization ?? record.Authorization
   if (value === undefined || typeof value === 'string') return value
   if (value.length > 1) throw multiple(errorOptions)
   return value[0]
 }
 
+/** The schemes a gate accepts when nothing else is configured. */
+const BEARER_ONLY: readonly AuthScheme[] = ['Bearer']
+
 /**
- * Extracts the bearer token of a request.
+ * Extracts the token of a request, sent with one of `schemes` (default `Bearer` only).
  *
- * - no `Authorization`, or a scheme other than `Bearer` → 401 with a bare challenge;
+ * - no `Authorization`, or a scheme not in `schemes` → 401 with a bare challenge;
  * - several `Authorization` lines, a scheme without a token, a token outside the b64token grammar, or
  *   a token both in the header and in the query → 400 `invalid_request`;
  * - a token longer than `maxTokenLength` → 401 `invalid_token`, before any decoding.
@@ -85,6 +69,7 @@ export function extractCredentials(
   request: GateRequest,
   maxTokenLength: number,
   errorOptions?: GateErrorOptions,
+  schemes: readonly AuthScheme[] = BEARER_ONLY,
 ): Credentials {
   const value = readAuthorization(request, errorOptions)
   if (hasQueryToken(request.url)) {
@@ -105,14 +90,13 @@ export function extractCredentials(
   let space = value.indexOf(' ')
   const tab = value.indexOf('\t')
   if (tab !== -1 && (space === -1 || tab < space)) space = tab
-  const scheme = space === -1 ? value : value.slice(0, space)
-  if (scheme.length !== 6 || scheme.toLowerCase() !== 'bearer') {
-    throw new CredentialsMissingError('unsupported-scheme', errorOptions)
-  }
+  const sent = space === -1 ? value : value.slice(0, space)
+  const scheme = schemeOf(sent, schemes)
+  if (scheme === undefined) throw new CredentialsMissingError('unsupported-scheme', errorOptions)
   let start = space === -1 ? value.length : space
   while (start < value.length && value.charCodeAt(start) === 0x20) start++
   if (start === value.length) {
-    throw new InvalidRequestError('missing-token', 'the Bearer scheme needs a token', errorOptions)
+    throw new InvalidRequestError('missing-token', `the ${scheme} scheme needs a token`, errorOptions)
   }
   const length = value.length - start
   if (length > maxTokenLength) {
@@ -122,7 +106,15 @@ export function extractCredentials(
   if (!B64TOKEN.test(token)) {
     throw new InvalidRequestError('malformed-credentials', 'malformed Authorization header', errorOptions)
   }
-  return { scheme: 'Bearer', token }
+  return { scheme, token }
+}
+
+/** The accepted scheme `sent` names, compared case-insensitively (RFC 9110 §11.1). */
+function schemeOf(sent: string, schemes: readonly AuthScheme[]): AuthScheme | undefined {
+  for (const scheme of schemes) {
+    if (sent.length === scheme.length && sent.toLowerCase() === scheme.toLowerCase()) return scheme
+  }
+  return undefined
 }
 
 /**

@@ -1,3 +1,13 @@
+export {
+  type AdapterKit,
+  type AdapterOptions,
+  adapterKit,
+  authorizeRequest,
+  type GateSource,
+  routePolicy,
+  setRequestGate,
+  splitPluginOptions,
+} from './adapter/kit.js'
 export type { Algorithm } from './algorithms.js'
 export type { Auth, OidcAuth, VercelAuth, VercelIdentity } from './auth.js'
 export type { TokenCacheOptions } from './cache.js'
@@ -9,34 +19,40 @@ export {
   VERCEL_CLAIM_NAMES,
   type VercelClaims,
 } from './claims.js'
+export { type FetchRequestLike, fromFetch } from './edge/fetch.js'
+export { type EdgeSource, fromNode, type NodeRequestLike } from './edge/node.js'
+export type { EdgeOptions, EdgeSettings } from './edge/origin.js'
+export type { GateRequest, HeaderValue } from './edge/request.js'
+export { type GateResponse, type NodeResponseLike, sendNode, toResponse } from './edge/response.js'
 export {
+  type AuthScheme,
+  type ChallengeOptions,
+  type ClaimReason,
   CredentialsMissingError,
+  type CredentialsReason,
   GateError,
   type GateErrorCode,
   type GateErrorOptions,
+  type GateErrorReason,
   InsufficientScopeError,
   InvalidRequestError,
   InvalidTokenError,
   isGateError,
   KeysUnavailableError,
+  type RequestReason,
+  type TokenReason,
 } from './errors.js'
 export type { EventListener, GateEvent, JwksFetchTrigger } from './events.js'
-export {
-  type Credentials,
-  extractCredentials,
-  type GateRequest,
-  type HeaderValue,
-  readAuthorization,
-} from './extract.js'
-export {
-  type AuthenticateOptions,
-  type AuthenticateRequestOptions,
-  type ClaimsOf,
-  createGate,
-  type Gate,
-  type GateOptions,
-  type PolicyInput,
-} from './gate.js'
+export { type Credentials, extractCredentials, readAuthorization } from './extract.js'
+export { createGate } from './gate/create-gate.js'
+export type {
+  AuthenticateOptions,
+  AuthenticateRequestOptions,
+  ClaimsOf,
+  Gate,
+  GateOptions,
+  PolicyInput,
+} from './gate/types.js'
 export { type OidcOptions, oidc } from './issuers/oidc.js'
 export type { IssuerProfile, IssuerTarget, KeySetOptions } from './issuers/profile.js'
 export { type VercelOptions, vercel } from './issuers/vercel.js'

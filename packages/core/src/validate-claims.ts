@@ -4,7 +4,7 @@
  */
 
 import type { JsonValue } from './claims.js'
-import { InvalidTokenError } from './errors.js'
+import { CLAIM_REASONS, type ClaimReason, InvalidTokenError, type TokenReason } from './errors.js'
 
 /** What the registered claims are checked against. */
 export interface ClaimExpectations {
@@ -114,6 +114,9 @@ function isActor(value: JsonValue, depth: number): boolean {
   return act === undefined || isActor(act, depth + 1)
 }
 
+const CLAIM_NAMES: ReadonlySet<string> = new Set(CLAIM_REASONS)
+
 function invalid(reason: string, description: string): InvalidTokenError {
-  return new InvalidTokenError(reason, description)
+  const known: TokenReason = CLAIM_NAMES.has(reason) ? (reason as ClaimReason) : 'required-claim'
+  return new InvalidTokenError(known, description)
 }

@@ -308,7 +308,7 @@ describe('C8: RFC 9068 required claims, and jti is not single-use', () => {
       }),
     )
     expect((await g.verify(await mintAt({ tenant: 't1' }))).claims.tenant).toBe('t1')
-    await expectInvalidToken(g.verify(await mintAt()), 'tenant')
+    await expectInvalidToken(g.verify(await mintAt()), 'required-claim')
   })
 
   it('verifies the same token again and again (valid-baseline-reused), with and without the verified-token cache', async () => {

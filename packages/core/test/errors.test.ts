@@ -120,7 +120,9 @@ describe('the GateError classes', () => {
   })
 
   it('sanitises descriptions to the characters RFC 6750 allows, without line breaks', () => {
-    const error = new InvalidTokenError('x', 'bad "quoted" \\ value\r\nX-Injected: 1\té', { realm: 'a"b' })
+    const error = new InvalidTokenError('malformed', 'bad "quoted" \\ value\r\nX-Injected: 1\té', {
+      realm: 'a"b',
+    })
     const header = error.headers['www-authenticate'] as string
     expect(header).toBe(
       'Bearer realm="a_b", error="invalid_token", error_description="bad _quoted_ _ value__X-Injected: 1__"',
@@ -129,7 +131,7 @@ describe('the GateError classes', () => {
   })
 
   it('bounds a long description', () => {
-    const error = new InvalidRequestError('x', 'y'.repeat(5000))
+    const error = new InvalidRequestError('malformed-credentials', 'y'.repeat(5000))
     const description = /error_description="([^"]*)"/.exec(error.headers['www-authenticate'] as string)?.[1]
     expect(description?.length).toBeLessThanOrEqual(200)
   })

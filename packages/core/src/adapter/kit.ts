@@ -1,0 +1,181 @@
+/**
+ * The adapter kit: everything the framework adapters share, so each of them only translates (DESIGN §1).
+ * A gate from options or an instance, the adapter options, the per-request gate slot, route policies
+ * compiled with the gate's claim names, and one call per request that builds the neutral request,
+ * authenticates it and never throws synchronously.
+ */
+
+import type { Auth } from '../auth.js'
+import { type FetchRequestLike, fromFetch } from '../edge/fetch.js'
+import { fromNode, type NodeRequestLike } from '../edge/node.js'
+import { createGate } from '../gate/create-gate.js'
+import type { Gate, GateOptions, PolicyInput } from '../gate/types.js'
+import type { CompiledPolicy } from '../policy/types.js'
+
+/** Options every adapter's `oidcGate()` takes, besides the gate. */
+export interface AdapterOptions {
+  /**
+   * When `true`, a request without credentials passes with no `auth`; credentials that are present but
+   * bad still fail. Default `false`.
+   */
+  readonly optional?: boolean | undefined
+  /**
+   * Who answers a refusal. `'respond'`: the adapter answers at once with the status, `WWW-Authenticate`
+   * (and `Retry-After`) and the JSON body `{ "error", "error_description" }`, the same in every
+   * framework, logging nothing. `'framework'`: the `GateError` goes to the framework's own error
+   * handling (Express error middleware, Fastify `setErrorHandler`, Koa `app.on('error')` and try/catch,
+   * Hono `onError`); it carries `status`, `headers` and `expose`, so the defaults still answer correctly.
+   * Default `'respond'`.
+   */
+  readonly errors?: 'respond' | 'framework' | undefined
+}
+
+const ADAPTER_OPTIONS = ['optional', 'errors']
+
+/** A gate, or anything that carries one (the middleware `oidcGate()` returns). */
+export type GateSource<C> = Gate<C> | { readonly gate: Gate<C> }
+
+/** What an adapter builds once, in its `oidcGate()`. */
+export interface AdapterKit<C> {
+  /** The gate: the one passed in, or built from the options (validated now). */
+  readonly gate: Gate<C>
+  /** Whether refusals go to the framework's error handling instead of being answered here. */
+  readonly delegate: boolean
+  /** Headers of every authenticated response: `Cache-Control: no-store` (RFC 6750 §5.3). */
+  readonly headers: Readonly<Record<string, string>>
+  /** Authenticates a Node request. Rejects with a `GateError`; never throws synchronously. */
+  node(req: NodeRequestLike, url?: string, policy?: CompiledPolicy): Promise<Auth<C> | undefined>
+  /** Authenticates a Fetch request. Rejects with a `GateError`; never throws synchronously. */
+  fetch(request: FetchRequestLike, policy?: CompiledPolicy): Promise<Auth<C> | undefined>
+}
+
+/**
+ * Builds the shared part of an adapter from `oidcGate(gateOrOptions, options)`. Misconfiguration (a bad
+ * gate option, an unknown adapter option) throws a `TypeError` now, at boot.
+ *
+ * @example
+ * ```ts
+ * const kit = adapterKit(gateOrOptions, options, 'express')
+ * kit.node(req, req.originalUrl).then(onAuth, onRefusal)
+ * ```
+ */
+export function adapterKit<C>(
+  gateOrOptions: Gate<C> | GateOptions,
+  options: AdapterOptions | undefined,
+  adapter: string,
+): AdapterKit<C> {
+  if (gateOrOptions === null || typeof gateOrOptions !== 'object') {
+    throw new TypeError(`oidcGate() (${adapter}) needs a gate from createGate() or the options to build one`)
+  }
+  const gate = isGate<C>(gateOrOptions) ? gateOrOptions : (createGate(gateOrOptions) as unknown as Gate<C>)
+  for (const key of Object.keys(options ?? {})) {
+    if (!ADAPTER_OPTIONS.includes(key))
+      throw new TypeError(`oidcGate() (${adapter}): unknown option "${key}"`)
+  }
+  const optional = options?.optional ?? false
+  if (typeof optional !== 'boolean')
+    throw new TypeError(`oidcGate() (${adapter}): optional must be a boolean`)
+  const errors = options?.errors ?? 'respond'
+  if (errors !== 'respond' && errors !== 'framework') {
+    throw new TypeError(`oidcGate() (${adapter}): errors must be "respond" or "framework"`)
+  }
+  const plain = { optional }
+  const call = (build: () => Parameters<Gate<C>['authenticate']>[0], policy: CompiledPolicy | undefined) => {
+    try {
+      return gate.authenticate(build(), policy === undefined ? plain : { optional, policy })
+    } catch (error) {
+      // A malformed Host is refused by the request edge, before the gate: same answer, same event path.
+      return Promise.reject(error)
+    }
+  }
+  return {
+    gate,
+    delegate: errors === 'framework',
+    headers: NO_STORE,
+    node: (req, url, policy) => call(() => fromNode(req, gate, url), policy),
+    fetch: (request, policy) => call(() => fromFetch(request, gate), policy),
+  }
+}
+
+const NO_STORE: Readonly<Record<string, string>> = Object.freeze({ 'cache-control': 'no-store' })
+
+/**
+ * Splits the options of a plugin registered the framework's way (`app.register(oidcGate, options)`):
+ * `{ gate, optional, errors }` or the gate's own options mixed with `optional` / `errors`.
+ */
+export function splitPluginOptions<C>(
+  options: (Partial<GateOptions> & AdapterOptions & { readonly gate?: Gate<C> }) | undefined,
+): [Gate<C> | GateOptions, AdapterOptions] {
+  const { gate, optional, errors, ...gateOptions } = options ?? {}
+  const adapterOptions = {
+    ...(optional === undefined ? {} : { optional }),
+    ...(errors === undefined ? {} : { errors }),
+  }
+  if (gate !== undefined) {
+    if (Object.keys(gateOptions).length > 0) {
+      throw new TypeError('oidcGate(): pass either { gate } or the gate options, not both')
+    }
+    return [gate, adapterOptions]
+  }
+  return [gateOptions as GateOptions, adapterOptions]
+}
+
+/**
+ * A route policy for `requirePolicy()`, compiled now with the gate's claim names: a typo in a claim name
+ * (even inside `not`, where it would otherwise make the rule always pass) throws at boot.
+ *
+ * @example
+ * ```ts
+ * const compiled = routePolicy(gate, { environment: 'production' })
+ * ```
+ */
+export function routePolicy<C>(source: GateSource<C>, policy: PolicyInput<C>): CompiledPolicy {
+  const gate = gateOf(source)
+  if (gate === undefined) {
+    throw new TypeError(
+      'requirePolicy(gate, policy): the first argument must be the gate or the oidcGate() middleware',
+    )
+  }
+  return gate.compilePolicy(policy)
+}
+
+function gateOf<C>(source: GateSource<C> | undefined): Gate<C> | undefined {
+  if (source === null || (typeof source !== 'object' && typeof source !== 'function')) return undefined
+  if (isGate<C>(source)) return source
+  const inner = (source as { gate?: unknown }).gate
+  return inner !== undefined && isGate<C>(inner) ? inner : undefined
+}
+
+function isGate<C>(value: unknown): value is Gate<C> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as Gate<C>).authenticate === 'function' &&
+    typeof (value as Gate<C>).authorize === 'function'
+  )
+}
+
+// The gate that authenticated a request, for `requirePolicy()` further down the chain. A symbol slot
+// rather than a WeakMap: no ephemeron for the garbage collector to trace per request.
+const GATE = Symbol.for('oidc-gate.gate')
+
+/** Records on a framework's request object that `gate` handled it. */
+export function setRequestGate(carrier: object, gate: Gate<never> | Gate<unknown>): void {
+  ;(carrier as { [GATE]?: unknown })[GATE] = gate
+}
+
+/**
+ * Applies a route policy to a request that went through `oidcGate()`.
+ * @throws GateError (401, 403); a plain `Error` naming the mistake when no `oidcGate()` ran before.
+ */
+export function authorizeRequest<C>(
+  carrier: object,
+  gate: Gate<C>,
+  auth: Auth<C> | undefined | null,
+  policy: CompiledPolicy,
+): void {
+  if ((carrier as { [GATE]?: unknown })[GATE] === undefined) {
+    throw new Error('requirePolicy() needs oidcGate() earlier in the chain (or the plugin in this context)')
+  }
+  gate.authorize(auth ?? undefined, policy)
+}

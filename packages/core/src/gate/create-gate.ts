@@ -1,0 +1,110 @@
+/**
+ * `createGate`: options validated once, issuers and key sources built once, a per-request path that only
+ * extracts, verifies and authorises (./pipeline.ts).
+ */
+
+import type { Auth } from '../auth.js'
+import { resolveCacheOptions, TokenCache } from '../cache.js'
+import { CredentialsMissingError, GateError, InvalidTokenError } from '../errors.js'
+import { emitter } from '../events.js'
+import { extractCredentials } from '../extract.js'
+import type { IssuerProfile } from '../issuers/profile.js'
+import type { PolicyDecision } from '../policy/types.js'
+import { buildIssuerRegistry } from './issuer-registry.js'
+import { resolveGateSettings } from './options.js'
+import { createPipeline } from './pipeline.js'
+import { gatePolicies } from './policies.js'
+import type { AuthenticateRequestOptions, ClaimsOf, Gate, GateOptions, PolicyInput } from './types.js'
+
+/**
+ * Creates a gate. Every option is validated here: a mistake throws a `TypeError` naming the option.
+ *
+ * @example
+ * ```ts
+ * import { createGate, fromNode, vercel } from '@oidc-gate/core'
+ *
+ * const gate = createGate({
+ *   issuers: [vercel({ team: 'acme', teamId: 'team_1234567890abcdefghijklmn' })],
+ *   policy: { project_id: 'prj_123', environment: ['production', 'preview'] },
+ * })
+ * const auth = await gate.authenticate(fromNode(req, gate))
+ * auth.vercel.projectId // 'prj_123'
+ * ```
+ */
+export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Gate<ClaimsOf<P>> {
+  const settings = resolveGateSettings(options)
+  const { clock, challenge, maxTokenLength } = settings
+  const emit = emitter(settings.onEvent)
+  const registry = buildIssuerRegistry(options.issuers, options.jwks, emit, clock)
+  const policies = gatePolicies(options.policy as PolicyInput<unknown>, registry, emit, challenge)
+  const cacheOptions = resolveCacheOptions(options.cache)
+  // Node loads its fetch implementation on first use (~30 ms); touching one of its classes loads it now,
+  // at boot, instead of in the first request's JWKS fetch.
+  void globalThis.Response
+  const pipeline = createPipeline({
+    verify: { issuers: registry.issuers, clockTolerance: settings.clockTolerance, maxTokenLength },
+    cache: cacheOptions === undefined ? undefined : new TokenCache(cacheOptions),
+    policies,
+    clock,
+    emit,
+    listening: settings.onEvent !== undefined,
+    challenge,
+  })
+  type C = ClaimsOf<P>
+
+  const gate: Gate<C> = {
+    // The overloads of `Gate.authenticate` narrow the result on `optional`.
+    authenticate: ((request, opts?: AuthenticateRequestOptions<C>) => {
+      let credentials: ReturnType<typeof extractCredentials>
+      try {
+        credentials = extractCredentials(request, maxTokenLength, challenge)
+      } catch (error) {
+        // Optional authentication lets anonymous requests through, unless this request needs a policy.
+        if (
+          opts?.optional === true &&
+          opts.policy === undefined &&
+          error instanceof CredentialsMissingError
+        ) {
+          return Promise.resolve(undefined)
+        }
+        return pipeline.rejected(error)
+      }
+      return pipeline.run(credentials, request, opts?.policy)
+    }) as Gate<C>['authenticate'],
+    verify(token, opts) {
+      return pipeline.run({ scheme: 'Bearer', token }, undefined, opts?.policy) as Promise<Auth<C>>
+    },
+    explain(auth, policy?: PolicyInput<C>): PolicyDecision {
+      const compiled = policy === undefined ? policies.gate : policies.forRequest(policy)
+      if (compiled === undefined) return { allowed: true, failures: [], missingScopes: [] }
+      return compiled.explain(auth.claims as unknown as Record<string, unknown>)
+    },
+    authorize(auth, policy) {
+      try {
+        if (auth === undefined) throw new CredentialsMissingError('missing', challenge)
+        if (!pipeline.produced(auth as Auth)) {
+          throw new InvalidTokenError('foreign-auth', 'the request was not authenticated by this gate')
+        }
+        policies.enforce(auth as Auth, policies.forRequest(policy))
+      } catch (caught) {
+        pipeline.fail(caught)
+      }
+    },
+    compilePolicy(policy, label = 'route policy') {
+      return policies.compile(policy, label)
+    },
+    edge: settings.edge,
+    async warmup(): Promise<void> {
+      try {
+        await Promise.all(registry.sources.map((s) => s.warmup()))
+      } catch (error) {
+        if (error instanceof GateError) error.challenge = challenge
+        throw error
+      }
+    },
+    close(): void {
+      for (const source of registry.sources) source.close()
+    },
+  }
+  return Object.freeze(gate)
+}

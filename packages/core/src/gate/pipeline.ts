@@ -1,0 +1,125 @@
+/**
+ * The per-request path of a gate (SECURITY §1): credentials → verified token (from the cache, or
+ * parsed, keyed and signature-checked) → sender constraint → policies → admitted. Every failure leaves
+ * as a `GateError` with the gate's challenge settings; nothing unexpected becomes a crash.
+ */
+
+import type { Auth } from '../auth.js'
+import type { TokenCache } from '../cache.js'
+import type { GateRequest } from '../edge/request.js'
+import { GateError, type GateErrorOptions, InvalidTokenError } from '../errors.js'
+import type { EventListener } from '../events.js'
+import type { Credentials } from '../extract.js'
+import type { CompiledPolicy } from '../policy/types.js'
+import { type VerifyContext, verifyToken } from '../verify.js'
+import type { GatePolicies } from './policies.js'
+
+/** What the pipeline needs from the gate. */
+export interface PipelineContext {
+  readonly verify: VerifyContext
+  readonly cache: TokenCache | undefined
+  readonly policies: GatePolicies
+  readonly clock: () => number
+  readonly emit: EventListener
+  /** Whether anyone listens: the `verified` event is then built on every request. */
+  readonly listening: boolean
+  readonly challenge: GateErrorOptions
+}
+
+/** The steps of one request, shared by `authenticate()`, `verify()` and `authorize()`. */
+export interface Pipeline {
+  /**
+   * Verifies and admits `credentials`. A cache hit is answered without an async function or a second
+   * promise: the common case of a function reusing its token costs a Map lookup and the policies.
+   */
+  run(credentials: Credentials, request: GateRequest | undefined, policy: unknown): Promise<Auth>
+  /** Whether `auth` was produced by this gate (not set on the request by another middleware). */
+  produced(auth: Auth): boolean
+  /** Turns anything thrown on the request path into a `GateError` carrying the gate's challenge. */
+  fail(caught: unknown): never
+  /** {@link fail} as a rejected promise. */
+  rejected(caught: unknown): Promise<never>
+}
+
+/** Builds the request path of a gate. */
+export function createPipeline(ctx: PipelineContext): Pipeline {
+  const { cache, policies, clock, emit, listening } = ctx
+  // Every `Auth` this gate handed out, so `authorize()` can refuse one it did not make.
+  const mine = new WeakSet<Auth>()
+
+  const admit = (auth: Auth, policy: CompiledPolicy | undefined, cached: boolean): Auth => {
+    policies.enforce(auth, policies.gate)
+    policies.enforce(auth, policy)
+    if (listening)
+      emit({ type: 'verified', issuer: auth.issuer, kid: auth.header.kid, sub: auth.claims.sub, cached })
+    return auth
+  }
+
+  const verifyAndAdmit = async (
+    credentials: Credentials,
+    request: GateRequest | undefined,
+    policy: CompiledPolicy | undefined,
+    now: number,
+  ): Promise<Auth> => {
+    try {
+      const verified = await verifyToken(credentials.token, ctx.verify, now)
+      mine.add(verified.auth)
+      cache?.set(credentials.token, verified, now)
+      senderConstraint(verified.auth, credentials, request)
+      return admit(verified.auth, policy, false)
+    } catch (caught) {
+      return fail(caught)
+    }
+  }
+
+  const fail = (caught: unknown): never => {
+    // Anything unexpected on the request path is still a refusal, never a crash.
+    const error =
+      caught instanceof GateError
+        ? caught
+        : new InvalidTokenError('verification-failed', 'token could not be verified', { cause: caught })
+    error.challenge = ctx.challenge
+    emit({ type: 'rejected', code: error.code, status: error.status, reason: error.reason })
+    throw error
+  }
+
+  const rejected = (caught: unknown): Promise<never> => {
+    try {
+      return fail(caught)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  return {
+    run(credentials, request, perRequest) {
+      let policy: CompiledPolicy | undefined
+      let now: number
+      try {
+        policy = policies.forRequest(perRequest as CompiledPolicy | undefined)
+        now = clock()
+        const hit = cache?.get(credentials.token, now)
+        if (hit !== undefined) {
+          senderConstraint(hit.auth, credentials, request)
+          return Promise.resolve(admit(hit.auth, policy, true))
+        }
+      } catch (caught) {
+        return rejected(caught)
+      }
+      return verifyAndAdmit(credentials, request, policy, now)
+    },
+    produced: (auth) => mine.has(auth),
+    fail,
+    rejected,
+  }
+}
+
+/**
+ * The sender-constraint step (SECURITY §1 step 8), between the verified token and the policies; it runs
+ * on cache hits too, since the cache holds the token's verification, never a proof of possession. The
+ * bearer scheme is the only one accepted so far, and claim validation refuses every `cnf`-bound token
+ * as a bearer token (SECURITY C12).
+ */
+function senderConstraint(_auth: Auth, credentials: Credentials, _request: GateRequest | undefined): void {
+  if (credentials.scheme !== 'Bearer') throw new InvalidTokenError('cnf', 'token is not bound to a key')
+}
