@@ -52,6 +52,10 @@ export type GateEvent =
     }
   | { readonly type: 'jwks.stale-served'; readonly jwksUri: string; readonly staleForMs: number }
   | { readonly type: 'jwks.refetch-throttled'; readonly jwksUri: string; readonly waitMs: number }
+  /** A DPoP proof's `jti` was used before with the same key: the request was refused. */
+  | { readonly type: 'replay.detected'; readonly jkt: string }
+  /** The replay store failed: the request was refused with 503 (or let through with `failOpen`). */
+  | { readonly type: 'replay.store-error'; readonly error: string }
 
 /** A listener for {@link GateEvent}s. Exceptions it throws are swallowed: events never fail a request. */
 export type EventListener = (event: GateEvent) => void

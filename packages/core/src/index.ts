@@ -59,3 +59,27 @@ export { type VercelOptions, vercel } from './issuers/vercel.js'
 export type { JoseHeader } from './jws.js'
 export type { InitialKeys, KeySourceOptions } from './keys.js'
 export * from './policy/index.js'
+export {
+  type DpopNonceCheck,
+  type DpopNonceOptions,
+  type DpopNonces,
+  createDpopNonces,
+} from './dpop/nonce.js'
+export { DEFAULT_DPOP_ALGORITHMS, type DpopVerifierOptions } from './dpop/options.js'
+export { jwkThumbprint } from './dpop/thumbprint.js'
+export {
+  createDpopVerifier,
+  type DpopProof,
+  type DpopProofRequest,
+  type DpopVerifier,
+  MAX_PROOF_LENGTH,
+} from './dpop/verify-proof.js'
+export {
+  DpopBindingError,
+  type DpopReason,
+  InvalidDpopProofError,
+  ReplayStoreUnavailableError,
+  UseDpopNonceError,
+} from './errors.js'
+export { type MemoryReplayStoreOptions, memoryReplayStore } from './replay/memory-store.js'
+export { type ReplayStore, replayKey } from './replay/store.js'

@@ -1,3 +1,5 @@
+export type { DpopKeyPair, DpopProofOptions } from './dpop.js'
+export { accessTokenHash, createDpopProof, dpopThumbprint } from './dpop.js'
 export type { Fault } from './faults.js'
 export { DEFAULT_OVERSIZED_BYTES } from './faults.js'
 export type { RotateOptions, SignOptions, TestIssuer, TestIssuerRequests } from './issuer.js'

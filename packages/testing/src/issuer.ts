@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { oidcMetadata, vercelDiscovery } from './discovery.js'
+import { dpopThumbprint } from './dpop.js'
 import { handleExchange } from './exchange.js'
 import { applyFault, type Fault, type PendingTimers, validateFault } from './faults.js'
 import { signCompact } from './jws.js'
@@ -278,7 +279,9 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       validateMintOptions(mintOptions)
       const key = ring.select(mintOptions.key ?? 'current')
       const ctx = { profile, team, issuer, audience, nowMs: now() }
-      const { header, payload } = buildToken(ctx, claims, mintOptions, key)
+      const { dpopKey, ...rest } = mintOptions
+      const bound = dpopKey === undefined ? rest : { ...rest, jkt: await dpopThumbprint(dpopKey) }
+      const { header, payload } = buildToken(ctx, claims, bound, key)
       return signCompact(header, payload, key)
     },
     async sign(

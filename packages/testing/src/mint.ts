@@ -3,6 +3,7 @@
  * access tokens.
  */
 import { randomUUID } from 'node:crypto'
+import type { DpopKeyPair } from './dpop.js'
 import { vercelIds } from './vercel-ids.js'
 
 /** Profiles of the test issuer: Vercel's OIDC issuer or a generic OAuth 2 / OIDC authorization server. */
@@ -71,6 +72,13 @@ export interface MintOptions {
   key?: 'current' | 'previous'
   /** Claim names to leave out of the token, applied after all defaults and overrides. Default none. */
   omit?: string[]
+  /**
+   * Bind the token to this DPoP key (RFC 9449 §6.1): adds `cnf: { jkt }` with the key's RFC 7638
+   * thumbprint. A key pair or public key from jose's `generateKeyPair()`. Default: not bound.
+   */
+  dpopKey?: DpopKeyPair | CryptoKey
+  /** Bind the token to the DPoP key with this thumbprint: adds `cnf: { jkt }`. Default: not bound. */
+  jkt?: string
 }
 
 /** What the defaults depend on. */
@@ -83,7 +91,16 @@ export interface MintContext {
   readonly nowMs: number
 }
 
-const MINT_OPTION_NAMES = new Set(['ttl', 'expired', 'notYetValid', 'header', 'key', 'omit'])
+const MINT_OPTION_NAMES = new Set([
+  'ttl',
+  'expired',
+  'notYetValid',
+  'header',
+  'key',
+  'omit',
+  'dpopKey',
+  'jkt',
+])
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -121,6 +138,9 @@ export function validateMintOptions(options: unknown): asserts options is MintOp
   }
   if (omit !== undefined && !(Array.isArray(omit) && omit.every((name) => typeof name === 'string'))) {
     throw new TypeError('mint: options.omit must be an array of claim names')
+  }
+  if (options.jkt !== undefined && (typeof options.jkt !== 'string' || options.dpopKey !== undefined)) {
+    throw new TypeError('mint: options.jkt must be a thumbprint string, and not given with options.dpopKey')
   }
 }
 
@@ -214,5 +234,6 @@ export function buildToken(
   const header = withoutUndefined({ alg: key.alg, typ, kid: key.kid, ...options.header })
   const merged =
     ctx.profile === 'vercel' ? vercelPayload(ctx, claims, options) : accessTokenPayload(ctx, claims, options)
+  if (options.jkt !== undefined) merged.cnf = { jkt: options.jkt }
   return { header, payload: withoutUndefined(merged, options.omit) }
 }

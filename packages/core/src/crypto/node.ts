@@ -4,10 +4,10 @@
  * without the Web Crypto promise round trip. Selected through the `node` export condition of `#crypto`.
  */
 
-import { constants, KeyObject, verify } from 'node:crypto'
+import { constants, createHash, createHmac, KeyObject, verify } from 'node:crypto'
 import { importJWK, type JWK } from 'jose'
 import { ALGORITHMS, type Algorithm } from '../algorithms.js'
-import type { SignatureVerifier } from './verifier.js'
+import type { HmacSha256, Sha256, SignatureVerifier } from './verifier.js'
 
 /** Which implementation verifies signatures. */
 export const cryptoBackend = 'node'
@@ -49,3 +49,10 @@ export async function createVerifier(jwk: JWK, alg: Algorithm): Promise<Signatur
     }
   }
 }
+
+/** SHA-256 with node:crypto: synchronous, without Web Crypto's promise and thread-pool round trip. */
+export const sha256: Sha256 = (text) => createHash('sha256').update(text, 'utf8').digest()
+
+/** HMAC-SHA-256 with node:crypto, synchronous. */
+export const hmacSha256: HmacSha256 = (secret, text) =>
+  createHmac('sha256', secret).update(text, 'utf8').digest()

@@ -6,7 +6,7 @@
 
 import { importJWK, type JWK } from 'jose'
 import { ALGORITHMS, type Algorithm } from '../algorithms.js'
-import type { SignatureVerifier } from './verifier.js'
+import type { HmacSha256, Sha256, SignatureVerifier } from './verifier.js'
 
 /** Which implementation verifies signatures. */
 export const cryptoBackend = 'webcrypto'
@@ -29,4 +29,22 @@ export async function createVerifier(jwk: JWK, alg: Algorithm): Promise<Signatur
       return false
     }
   }
+}
+
+const utf8 = new TextEncoder()
+
+/** SHA-256 with Web Crypto. */
+export const sha256: Sha256 = async (text) =>
+  new Uint8Array(await crypto.subtle.digest('SHA-256', utf8.encode(text)))
+
+/** HMAC-SHA-256 with Web Crypto. */
+export const hmacSha256: HmacSha256 = async (secret, text) => {
+  const key = await crypto.subtle.importKey(
+    'raw',
+    secret as Uint8Array<ArrayBuffer>,
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  )
+  return new Uint8Array(await crypto.subtle.sign('HMAC', key, utf8.encode(text)))
 }
