@@ -17,6 +17,19 @@ export type Algorithm =
   | 'EdDSA'
   | 'Ed25519'
 
+/**
+ * The Web Crypto parameters of `subtle.verify` for one algorithm, written out rather than taken from the
+ * DOM lib (`AlgorithmIdentifier`, `RsaPssParams`, `EcdsaParams`), so the published declarations compile
+ * for consumers without it (`lib: ["ES2022"]` with Node's or Workers' types).
+ */
+export interface VerifyParams {
+  readonly name: 'RSASSA-PKCS1-v1_5' | 'RSA-PSS' | 'ECDSA' | 'Ed25519'
+  /** RSA-PSS salt length in bytes (the hash length, RFC 7518 §3.5). */
+  readonly saltLength?: number
+  /** ECDSA hash. */
+  readonly hash?: 'SHA-256' | 'SHA-384' | 'SHA-512'
+}
+
 /** How an algorithm maps to a key and to Web Crypto. */
 export interface AlgorithmSpec {
   readonly kty: 'RSA' | 'EC' | 'OKP'
@@ -25,7 +38,7 @@ export interface AlgorithmSpec {
   /** Exact signature length in bytes for ECDSA (raw R‖S) and EdDSA; RSA signatures are checked by Web Crypto. */
   readonly signatureLength?: number
   /** Web Crypto parameters for `subtle.verify`. */
-  readonly verify: AlgorithmIdentifier | RsaPssParams | EcdsaParams
+  readonly verify: VerifyParams
 }
 
 /** Every supported algorithm and its key binding. */
@@ -33,9 +46,9 @@ export const ALGORITHMS: Readonly<Record<Algorithm, AlgorithmSpec>> = {
   RS256: { kty: 'RSA', verify: { name: 'RSASSA-PKCS1-v1_5' } },
   RS384: { kty: 'RSA', verify: { name: 'RSASSA-PKCS1-v1_5' } },
   RS512: { kty: 'RSA', verify: { name: 'RSASSA-PKCS1-v1_5' } },
-  PS256: { kty: 'RSA', verify: { name: 'RSA-PSS', saltLength: 32 } as RsaPssParams },
-  PS384: { kty: 'RSA', verify: { name: 'RSA-PSS', saltLength: 48 } as RsaPssParams },
-  PS512: { kty: 'RSA', verify: { name: 'RSA-PSS', saltLength: 64 } as RsaPssParams },
+  PS256: { kty: 'RSA', verify: { name: 'RSA-PSS', saltLength: 32 } },
+  PS384: { kty: 'RSA', verify: { name: 'RSA-PSS', saltLength: 48 } },
+  PS512: { kty: 'RSA', verify: { name: 'RSA-PSS', saltLength: 64 } },
   ES256: { kty: 'EC', crv: 'P-256', signatureLength: 64, verify: { name: 'ECDSA', hash: 'SHA-256' } },
   ES384: { kty: 'EC', crv: 'P-384', signatureLength: 96, verify: { name: 'ECDSA', hash: 'SHA-384' } },
   ES512: { kty: 'EC', crv: 'P-521', signatureLength: 132, verify: { name: 'ECDSA', hash: 'SHA-512' } },
