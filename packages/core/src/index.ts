@@ -2,10 +2,10 @@ export {
   type AdapterKit,
   type AdapterOptions,
   adapterKit,
+  answerFor,
   authorizeRequest,
   type GateSource,
   routePolicy,
-  setRequestGate,
   splitPluginOptions,
 } from './adapter/kit.js'
 export type { Algorithm } from './algorithms.js'
@@ -57,7 +57,7 @@ export { type OidcOptions, oidc } from './issuers/oidc.js'
 export type { IssuerProfile, IssuerTarget, KeySetOptions } from './issuers/profile.js'
 export { type VercelOptions, vercel } from './issuers/vercel.js'
 export type { JoseHeader } from './jws.js'
-export type { InitialKeys, KeySourceOptions } from './keys.js'
+export type { InitialKeys, KeySourceOptions } from './keys/index.js'
 export * from './policy/index.js'
 export {
   type DpopNonceCheck,

@@ -1,21 +1,27 @@
 /**
- * Express 4 and 5 glue for `@oidc-gate/core`: build the neutral request, call the gate, put the result in
- * `req.auth`, hand refusals to `next(err)` so Express's own error handler answers with the `GateError`'s
- * status and headers. Every decision is the core's.
+ * Express 4 and 5 glue for `@oidc-gate/core`: hand the request to the core's request edge, put the
+ * result in `req.auth`, write the core's answer to a refusal (or pass it to `next(err)` with
+ * `errors: 'framework'`). Every decision is the core's adapter kit.
  */
 
 import {
   type AccessTokenClaims,
+  type AdapterOptions,
   type Auth,
-  compilePolicy,
-  createGate,
+  adapterKit,
+  answerFor,
+  authorizeRequest,
+  type ClaimsOf,
   type Gate,
   type GateOptions,
+  type GateSource,
   type IssuerProfile,
   type PolicyInput,
+  routePolicy,
+  sendNode,
   type VercelClaims,
 } from '@oidc-gate/core'
-import type { RequestHandler } from 'express'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
 
 /**
  * Register the claims type of your issuers once, and `req.auth` and `requirePolicy()` are typed from it.
@@ -37,7 +43,8 @@ import type { RequestHandler } from 'express'
 export interface Register {}
 
 type Claims = Register extends { claims: infer C } ? C : VercelClaims | AccessTokenClaims
-type PolicyClaims = Register extends { claims: infer C } ? C : Record<string, unknown>
+// biome-ignore lint/suspicious/noExplicitAny: implementation signatures only; the overloads carry the claims type.
+type AnyClaims = any
 
 /**
  * The type of `req.auth`: `Auth` of the claims in {@link Register}, else of every profile.
@@ -63,31 +70,29 @@ declare global {
 }
 
 /**
- * Options of {@link oidcGate}.
+ * Options of {@link oidcGate}: `optional` and `errors` (see `AdapterOptions` of `@oidc-gate/core`).
  *
  * @example
  * ```ts
- * app.use(oidcGate(gate, { optional: true }))
+ * app.use(oidcGate(gate, { optional: true, errors: 'framework' }))
  * ```
  */
-export interface OidcGateOptions {
-  /**
-   * When `true`, a request without bearer credentials passes with `req.auth` unset; credentials that are
-   * present but bad still fail. Default `false`.
-   */
-  readonly optional?: boolean
-}
+export type OidcGateOptions = AdapterOptions
 
-// The gate that authenticated a request, for `requirePolicy()` further down the chain.
-// A symbol slot rather than a WeakMap: no ephemeron for the garbage collector to trace per request.
-const GATE = Symbol('oidc-gate.gate')
-type GateSlot = { [GATE]?: Gate }
+/** The middleware {@link oidcGate} returns: a `RequestHandler` that also carries its gate. */
+export interface OidcGateMiddleware<C> extends RequestHandler {
+  /** The gate this middleware authenticates with. */
+  readonly gate: Gate<C>
+  /** {@link requirePolicy} bound to this middleware's gate. */
+  requirePolicy(policy: PolicyInput<C>): RequestHandler
+}
 
 /**
  * Middleware that authenticates every request after it and stores the verified token in `req.auth`.
  * Takes a gate from `createGate()` or the options to build one (validated now: a mistake throws at boot).
- * A refusal goes to `next(err)` as a `GateError` with `status` and `headers` (`WWW-Authenticate`,
- * `Retry-After`), which Express's default error handler answers with. Authenticated responses get
+ * A refusal is answered at once with its status, `WWW-Authenticate` (or `Retry-After`) and the JSON body
+ * `{ "error", "error_description" }`, logging nothing; with `errors: 'framework'` it goes to `next(err)`
+ * instead, as a `GateError` with `status` and `headers`. Authenticated responses get
  * `Cache-Control: no-store` unless the handler sets its own.
  *
  * @example
@@ -97,63 +102,74 @@ type GateSlot = { [GATE]?: Gate }
  * import { oidcGate } from '@oidc-gate/express'
  *
  * const app = express()
- * app.use(oidcGate({ issuers: [vercel({ team: 'acme' })], policy: { project_id: 'prj_123' } }))
+ * const auth = oidcGate({ issuers: [vercel({ team: 'acme', teamId: 'team_1234567890abcdefghijklmn' })] })
+ * app.use(auth)
  * app.get('/whoami', (req, res) => res.json({ project: req.auth?.vercel?.projectId }))
+ * app.post('/deploy', auth.requirePolicy({ environment: 'production' }), (req, res) => res.sendStatus(204))
  * ```
  */
-export function oidcGate<C>(gate: Gate<C>, options?: OidcGateOptions): RequestHandler
+export function oidcGate<C>(gate: Gate<C>, options?: OidcGateOptions): OidcGateMiddleware<C>
 export function oidcGate<P extends IssuerProfile>(
   gateOptions: GateOptions<P>,
   options?: OidcGateOptions,
-): RequestHandler
-export function oidcGate(gateOrOptions: Gate | GateOptions, options: OidcGateOptions = {}): RequestHandler {
-  const gate = 'authenticate' in gateOrOptions ? gateOrOptions : (createGate(gateOrOptions) as Gate)
-  const optional = options.optional === true
-  const authenticateOptions = { optional }
-  return function oidcGate(req, res, next) {
-    ;(req as GateSlot)[GATE] = gate
-    const request = {
-      method: req.method,
-      url: req.originalUrl,
-      headers: req.headers,
-      rawHeaders: req.rawHeaders,
-    }
-    // Express 4 does not await middleware: settle the promise here, calling `next` exactly once.
-    gate.authenticate(request, authenticateOptions).then((auth) => {
-      if (auth !== undefined) {
-        req.auth = auth as RequestAuth
-        res.setHeader('cache-control', 'no-store')
-      }
-      next()
-    }, next)
+): OidcGateMiddleware<ClaimsOf<P>>
+export function oidcGate(
+  gateOrOptions: Gate<AnyClaims> | GateOptions,
+  options?: OidcGateOptions,
+): OidcGateMiddleware<AnyClaims> {
+  const kit = adapterKit<AnyClaims>(gateOrOptions, options, 'express')
+  const { gate, headers } = kit
+  const middleware: RequestHandler = (req, res, next) => {
+    kit.attach(req)
+    // Express 4 does not await middleware: settle here, calling `next` once. Nothing is written once an
+    // answer was sent (a timeout middleware answered first), and nothing escapes as an unhandled rejection.
+    kit
+      .node(req, req.originalUrl)
+      .then(
+        (auth) => {
+          if (res.headersSent) return
+          if (auth !== undefined) {
+            req.auth = auth as RequestAuth
+            for (const name in headers) res.setHeader(name, headers[name] as string)
+          }
+          next()
+        },
+        (error) => refuse(req, res, next, error),
+      )
+      .catch(next)
   }
+  const bound = (policy: PolicyInput<AnyClaims>) => requirePolicy(gate, policy)
+  return Object.assign(middleware, { gate, requirePolicy: bound })
 }
 
 /**
- * Middleware for one route: the verified token must also satisfy `policy`. Mount it after `oidcGate()`.
- * The policy is compiled now, so a malformed one throws at boot; to also check claim names against the
- * gate's issuers, pass `gate.compilePolicy(policy)`. A refusal is a 403 `insufficient_scope`; a request
- * let through without credentials by `optional: true` is a 401.
+ * Middleware for one route: the verified token must also satisfy `policy`. Mount it after `oidcGate()`
+ * and pass that gate (or the middleware `oidcGate()` returned): the policy is compiled now with the
+ * gate's claim names, so a malformed policy or a misspelt claim name throws at boot. A refusal is a 403
+ * `insufficient_scope`; a request let through without credentials by `optional: true`, or whose
+ * `req.auth` another middleware set, is a 401. Refusals are answered as `oidcGate()` answers them.
  *
  * @example
  * ```ts
- * app.delete('/projects/:id', requirePolicy({ environment: 'production' }), (req, res) => res.sendStatus(204))
+ * app.delete('/projects/:id', requirePolicy(gate, { environment: 'production' }), (req, res) => res.sendStatus(204))
  * ```
  */
-export function requirePolicy(policy: PolicyInput<PolicyClaims>): RequestHandler {
-  const compiled = compilePolicy(policy as PolicyInput<Record<string, unknown>>)
-  return function requirePolicy(req, _res, next) {
-    const gate = (req as GateSlot)[GATE]
-    if (gate === undefined) {
-      next(new Error('requirePolicy() needs oidcGate() earlier in the middleware chain'))
-      return
-    }
+export function requirePolicy<C>(source: GateSource<C>, policy: PolicyInput<C>): RequestHandler {
+  const compiled = routePolicy(source, policy)
+  const gate = 'authenticate' in source ? source : source.gate
+  return (req, res, next) => {
     try {
-      gate.authorize(req.auth, compiled)
+      authorizeRequest(req, gate, req.auth as Auth<C> | undefined, compiled)
     } catch (error) {
-      next(error)
-      return
+      return refuse(req, res, next, error)
     }
     next()
   }
+}
+
+const refuse = (req: Request, res: Response, next: NextFunction, error: unknown): void => {
+  if (res.headersSent) return
+  const answer = answerFor(req, error)
+  if (answer === undefined) next(error)
+  else sendNode(res, answer)
 }

@@ -17,7 +17,7 @@ for (const [name, express] of [
       app.get('/claims', (req, res) => {
         res.json(echo(req.auth))
       })
-      app.get('/policy', requirePolicy(routePolicy), (req, res) => {
+      app.get('/policy', requirePolicy(gate, routePolicy), (req, res) => {
         res.json(echo(req.auth))
       })
       return listen(app)

@@ -1,22 +1,28 @@
 /**
- * Fastify 5 glue for `@oidc-gate/core`: a `fastify-plugin` whose `onRequest` hook builds the neutral
- * request, calls the gate and stores the result in `request.auth`. Refusals are thrown as `GateError`s,
- * which Fastify's default error handler answers with their `statusCode` and `headers`. Every decision
- * is the core's.
+ * Fastify 5 glue for `@oidc-gate/core`: a `fastify-plugin` whose `onRequest` hook hands the request to the
+ * core's request edge and stores the result in `request.auth`; route `config.policy` is compiled with the
+ * gate when the route is declared. A refusal is answered with the core's response (or thrown to
+ * Fastify's error handler with `errors: 'framework'`). Every decision is the core's adapter kit.
  */
 
 import {
   type AccessTokenClaims,
+  type AdapterKit,
+  type AdapterOptions,
   type Auth,
-  compilePolicy,
-  createGate,
+  adapterKit,
+  answerFor,
+  authorizeRequest,
   type Gate,
   type GateOptions,
+  type GateSource,
   type IssuerProfile,
   type PolicyInput,
+  routePolicy,
+  splitPluginOptions,
   type VercelClaims,
 } from '@oidc-gate/core'
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
 /**
@@ -70,32 +76,35 @@ declare module 'fastify' {
 }
 
 /**
- * Options of {@link oidcGate}.
+ * Options of {@link oidcGate}: `optional` and `errors` (see `AdapterOptions` of `@oidc-gate/core`).
  *
  * @example
  * ```ts
- * await app.register(oidcGate(gate, { optional: true }))
+ * await app.register(oidcGate(gate, { optional: true, errors: 'framework' }))
  * ```
  */
-export interface OidcGateOptions {
-  /**
-   * When `true`, a request without bearer credentials passes with `request.auth` `null`; credentials that
-   * are present but bad still fail. Default `false`.
-   */
-  readonly optional?: boolean
-}
+export type OidcGateOptions = AdapterOptions
 
-// The gate that authenticated a request, for `requirePolicy()` hooks.
-// A symbol slot rather than a WeakMap: no ephemeron for the garbage collector to trace per request.
-const GATE = Symbol('oidc-gate.gate')
-type GateSlot = { [GATE]?: Gate }
+/**
+ * The options of `app.register(oidcGate, options)`: the gate (`{ gate }`) or its options, plus
+ * `optional` and `errors`.
+ */
+export type OidcGatePluginOptions = (GateOptions | { readonly gate: Gate<unknown> }) & OidcGateOptions
+
+const META = { name: '@oidc-gate/fastify', fastify: '5.x' }
+
+// biome-ignore lint/suspicious/noExplicitAny: implementation signatures only; the overloads carry the claims type.
+type AnyClaims = any
 
 /**
  * A plugin that authenticates every request of the context it is registered in (and its children) and
- * stores the verified token in `request.auth`. Registered inside an encapsulated plugin, it protects only
- * that plugin's routes. Takes a gate from `createGate()` or the options to build one (validated now).
- * Routes may add `config: { policy }`. Authenticated responses get `Cache-Control: no-store` unless the
- * handler sets its own.
+ * stores the verified token in `request.auth`. Register it the Fastify way, `app.register(oidcGate,
+ * options)`, or build it first, `app.register(oidcGate(gateOrOptions, options))`; the gate options are
+ * validated at boot. Routes may add `config: { policy }`, compiled with the gate's claim names when the
+ * route is declared. A refusal is answered at once with its status, `WWW-Authenticate` (or
+ * `Retry-After`) and the JSON body `{ "error", "error_description" }`; with `errors: 'framework'` it is
+ * thrown to the error handler (`setErrorHandler`). Authenticated responses get `Cache-Control: no-store`
+ * unless the handler sets its own.
  *
  * @example
  * ```ts
@@ -104,67 +113,90 @@ type GateSlot = { [GATE]?: Gate }
  * import { oidcGate } from '@oidc-gate/fastify'
  *
  * const app = Fastify()
- * await app.register(oidcGate({ issuers: [vercel({ team: 'acme' })] }))
+ * await app.register(oidcGate, { issuers: [vercel({ team: 'acme', teamId: 'team_1234567890abcdefghijklmn' })] })
  * app.get('/deploy', { config: { policy: { environment: 'production' } } }, async (request) => ({
  *   project: request.auth?.vercel?.projectId,
  * }))
  * ```
  */
+export function oidcGate(instance: FastifyInstance, options: OidcGatePluginOptions): Promise<void>
 export function oidcGate<C>(gate: Gate<C>, options?: OidcGateOptions): FastifyPluginAsync
 export function oidcGate<P extends IssuerProfile>(
   gateOptions: GateOptions<P>,
   options?: OidcGateOptions,
 ): FastifyPluginAsync
 export function oidcGate(
-  gateOrOptions: Gate | GateOptions,
-  options: OidcGateOptions = {},
-): FastifyPluginAsync {
-  const gate = 'authenticate' in gateOrOptions ? gateOrOptions : (createGate(gateOrOptions) as Gate)
-  const optional = options.optional === true
-  const authenticateOptions = { optional }
-  const plugin: FastifyPluginAsync = async (fastify) => {
-    // Nested contexts inherit the decorator of an outer registration.
-    if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null)
-    fastify.addHook('onRoute', (route) => {
-      const policy = route.config?.policy
-      if (policy !== undefined) route.config = { ...route.config, policy: gate.compilePolicy(policy) }
-    })
-    fastify.addHook('onRequest', async (request, reply) => {
-      ;(request as GateSlot)[GATE] = gate
-      const { method, url, headers, raw } = request
-      const auth = await gate.authenticate(
-        { method, url, headers, rawHeaders: raw.rawHeaders },
-        authenticateOptions,
-      )
-      const policy = request.routeOptions.config.policy
-      if (policy !== undefined) gate.authorize(auth, policy)
-      if (auth !== undefined) {
-        request.auth = auth as RequestAuth
-        reply.header('cache-control', 'no-store')
-      }
-    })
+  first: FastifyInstance | Gate | GateOptions,
+  options?: OidcGateOptions | OidcGatePluginOptions,
+): FastifyPluginAsync | Promise<void> {
+  if (isFastify(first)) {
+    const [gate, adapterOptions] = splitPluginOptions(options as OidcGatePluginOptions)
+    return setup(first, adapterKit<AnyClaims>(gate, adapterOptions, 'fastify'))
   }
-  return fp(plugin, { name: '@oidc-gate/fastify', fastify: '5.x' })
+  const kit = adapterKit<AnyClaims>(first, options as OidcGateOptions, 'fastify')
+  return fp(async (fastify: FastifyInstance) => setup(fastify, kit), META)
+}
+fp(oidcGate as unknown as FastifyPluginAsync, META)
+
+async function setup(fastify: FastifyInstance, kit: AdapterKit<AnyClaims>): Promise<void> {
+  const { gate, headers } = kit
+  // Nested contexts inherit the decorator of an outer registration.
+  if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null)
+  fastify.addHook('onRoute', (route) => {
+    const policy = route.config?.policy
+    if (policy !== undefined) route.config = { ...route.config, policy: gate.compilePolicy(policy) }
+  })
+  fastify.addHook('onRequest', async (request, reply) => {
+    kit.attach(request)
+    const policy = request.routeOptions.config.policy as Parameters<typeof kit.node>[2]
+    try {
+      const auth = await kit.node(request.raw, request.url, policy)
+      if (auth === undefined || reply.sent) return
+      request.auth = auth as RequestAuth
+      reply.headers(headers)
+    } catch (error) {
+      return refuse(request, reply, error)
+    }
+  })
 }
 
 /**
  * A route hook (`preHandler` or `onRequest`): the verified token must also satisfy `policy`. Use it in a
- * context where `oidcGate()` is registered. The policy is compiled now, so a malformed one throws at boot;
- * to also check claim names against the gate's issuers, pass `gate.compilePolicy(policy)` or use route
- * `config: { policy }`. A refusal is a 403 `insufficient_scope`; a request let through without
- * credentials by `optional: true` is a 401.
+ * context where `oidcGate()` is registered, and pass that gate: the policy is compiled now with the
+ * gate's claim names, so a malformed policy or a misspelt claim name throws at boot (route
+ * `config: { policy }` does the same). A refusal is a 403 `insufficient_scope`; a request let through
+ * without credentials by `optional: true` is a 401. Refusals are answered as `oidcGate()` answers them.
  *
  * @example
  * ```ts
- * app.delete('/projects/:id', { preHandler: requirePolicy({ environment: 'production' }) }, async () => null)
+ * app.delete('/projects/:id', { preHandler: requirePolicy(gate, { environment: 'production' }) }, async () => null)
  * ```
  */
-export function requirePolicy(policy: PolicyInput<PolicyClaims>): (request: FastifyRequest) => Promise<void> {
-  const compiled = compilePolicy(policy as PolicyInput<Record<string, unknown>>)
-  return async function requirePolicy(request) {
-    const gate = (request as GateSlot)[GATE]
-    if (gate === undefined)
-      throw new Error('requirePolicy() needs the oidcGate() plugin in the route context')
-    gate.authorize(request.auth ?? undefined, compiled)
+export function requirePolicy<C>(
+  source: GateSource<C>,
+  policy: PolicyInput<C>,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
+  const compiled = routePolicy(source, policy)
+  const gate = 'authenticate' in source ? source : source.gate
+  return async (request, reply) => {
+    try {
+      authorizeRequest(request, gate, request.auth as Auth<C> | null, compiled)
+    } catch (error) {
+      return refuse(request, reply, error)
+    }
+    return undefined
   }
+}
+
+function refuse(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply | undefined {
+  if (reply.sent) return reply
+  const answer = answerFor(request, error)
+  if (answer === undefined) throw error
+  return reply.code(answer.status).headers(answer.headers).send(answer.body)
+}
+
+function isFastify(value: unknown): value is FastifyInstance {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as FastifyInstance).addHook === 'function'
+  )
 }

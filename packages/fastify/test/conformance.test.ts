@@ -3,15 +3,32 @@ import { conformance, echo } from '@oidc-gate/testing/conformance'
 import Fastify from 'fastify'
 import { oidcGate, requirePolicy } from '../src/index.js'
 
-conformance({
-  name: 'fastify 5',
-  core,
-  async start({ gate, optional, routePolicy }) {
-    const app = Fastify()
-    await app.register(oidcGate(gate, { optional }))
-    app.get('/claims', async (request) => echo(request.auth))
-    app.get('/policy', { preHandler: requirePolicy(routePolicy) }, async (request) => echo(request.auth))
-    const url = await app.listen({ port: 0, host: '127.0.0.1' })
-    return { url, close: () => app.close() }
-  },
-})
+const kinds = ['route config.policy', 'requirePolicy() preHandler'] as const
+
+for (const kind of kinds) {
+  conformance({
+    name: `fastify 5 (${kind})`,
+    core,
+    async start({ gate, optional, routePolicy }) {
+      const app = Fastify()
+      try {
+        // The Fastify idiom, app.register(plugin, options), for one of the two runs.
+        if (kind === kinds[0]) await app.register(oidcGate, { gate, optional })
+        else await app.register(oidcGate(gate, { optional }))
+        app.get('/claims', async (request) => echo(request.auth))
+        if (kind === kinds[0]) {
+          app.get('/policy', { config: { policy: routePolicy } }, async (request) => echo(request.auth))
+        } else {
+          app.get('/policy', { preHandler: requirePolicy(gate, routePolicy) }, async (request) =>
+            echo(request.auth),
+          )
+        }
+        const url = await app.listen({ port: 0, host: '127.0.0.1' })
+        return { url, close: () => app.close() }
+      } catch (error) {
+        await app.close()
+        throw error
+      }
+    },
+  })
+}

@@ -1,24 +1,30 @@
 /**
- * Hono 4 glue for `@oidc-gate/core`: build the neutral request from the Fetch `Request`, call the gate,
- * put the result in `c.var.auth`, and turn refusals into `HTTPException`s that carry the RFC 6750 response,
- * so `app.onError`'s default answers correctly. Web-standard only: runs on Node, Bun, Deno and edge
- * runtimes. Every decision is the core's.
+ * Hono 4 glue for `@oidc-gate/core`: hand the request to the core's request edge (Node's request on
+ * @hono/node-server, the Fetch `Request` elsewhere), put the result in `c.var.auth`, answer a refusal with
+ * the core's response (or throw it as an `HTTPException` for `app.onError` with `errors: 'framework'`).
+ * Web-standard only: runs on Node, Bun, Deno and edge runtimes. Every decision is the core's.
  */
 
 import {
   type AccessTokenClaims,
+  type AdapterOptions,
   type Auth,
+  adapterKit,
+  answerFor,
+  authorizeRequest,
   type ClaimsOf,
-  compilePolicy,
-  createGate,
   type Gate,
   type GateOptions,
+  type GateSource,
   type IssuerProfile,
   isGateError,
+  type NodeRequestLike,
   type PolicyInput,
+  routePolicy,
+  toResponse,
   type VercelClaims,
 } from '@oidc-gate/core'
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
@@ -48,40 +54,33 @@ declare module 'hono' {
 }
 
 /**
- * Options of {@link oidcGate}.
+ * Options of {@link oidcGate}: `optional` and `errors` (see `AdapterOptions` of `@oidc-gate/core`).
  *
  * @example
  * ```ts
- * app.use(oidcGate(gate, { optional: true }))
+ * app.use(oidcGate(gate, { optional: true, errors: 'framework' }))
  * ```
  */
-export interface OidcGateOptions {
-  /**
-   * When `true`, a request without bearer credentials passes with `c.var.auth` `undefined`; credentials
-   * that are present but bad still fail. Default `false`.
-   */
-  readonly optional?: boolean
-}
+export type OidcGateOptions = AdapterOptions
 
-// The gate that authenticated a request, for `requirePolicy()` further down the chain.
-/** The part of Node's `IncomingMessage` that @hono/node-server passes as `c.env.incoming`. */
-interface NodeIncoming {
-  readonly url?: string
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>
-  readonly rawHeaders?: readonly string[]
-}
+// biome-ignore lint/suspicious/noExplicitAny: implementation signatures only; the overloads carry the claims type.
+type AnyClaims = any
 
-// A symbol slot rather than a WeakMap: no ephemeron for the garbage collector to trace per request.
-const GATE = Symbol('oidc-gate.gate')
-type GateSlot = { [GATE]?: Gate }
+/** The middleware {@link oidcGate} returns, which also carries its gate. */
+export type OidcGateMiddleware<C> = MiddlewareHandler<{ Variables: Variables<C> }> & {
+  /** The gate this middleware authenticates with. */
+  readonly gate: Gate<C>
+  /** {@link requirePolicy} bound to this middleware's gate. */
+  requirePolicy(policy: PolicyInput<C>): MiddlewareHandler<{ Variables: Variables<C> }>
+}
 
 /**
  * Middleware that authenticates every request after it and stores the verified token in `c.var.auth`.
  * Takes a gate from `createGate()` or the options to build one (validated now: a mistake throws at boot).
- * A refusal throws an `HTTPException` whose response has the status, `WWW-Authenticate` (or
- * `Retry-After`) and a small JSON body (`{ error, error_description }`, empty without an error code); its
- * `cause` is the `GateError`. Authenticated responses get `Cache-Control: no-store` unless the handler
- * sets its own. Duplicate `Authorization` lines arrive joined by `, ` (Fetch `Headers`) and answer 400.
+ * A refusal is answered at once with its status, `WWW-Authenticate` (or `Retry-After`) and the JSON body
+ * `{ "error", "error_description" }`; with `errors: 'framework'` it is thrown as an `HTTPException`
+ * carrying that response, whose `cause` is the `GateError`, for `app.onError`. Authenticated responses
+ * get `Cache-Control: no-store` unless the handler sets its own.
  *
  * @example
  * ```ts
@@ -89,86 +88,80 @@ type GateSlot = { [GATE]?: Gate }
  * import { vercel } from '@oidc-gate/core'
  * import { oidcGate } from '@oidc-gate/hono'
  *
+ * const auth = oidcGate({ issuers: [vercel({ team: 'acme', teamId: 'team_1234567890abcdefghijklmn' })] })
  * const app = new Hono()
- * app.get('/whoami', oidcGate({ issuers: [vercel({ team: 'acme' })] }), (c) =>
- *   c.json({ project: c.var.auth?.vercel.projectId }),
- * )
+ * app.get('/whoami', auth, (c) => c.json({ project: c.var.auth?.vercel.projectId }))
+ * app.post('/deploy', auth, auth.requirePolicy({ environment: 'production' }), (c) => c.body(null, 204))
  * ```
  */
-export function oidcGate<C>(
-  gate: Gate<C>,
-  options?: OidcGateOptions,
-): MiddlewareHandler<{ Variables: Variables<C> }>
+export function oidcGate<C>(gate: Gate<C>, options?: OidcGateOptions): OidcGateMiddleware<C>
 export function oidcGate<P extends IssuerProfile>(
   gateOptions: GateOptions<P>,
   options?: OidcGateOptions,
-): MiddlewareHandler<{ Variables: Variables<ClaimsOf<P>> }>
+): OidcGateMiddleware<ClaimsOf<P>>
 export function oidcGate(
-  gateOrOptions: Gate | GateOptions,
-  options: OidcGateOptions = {},
-): MiddlewareHandler {
-  const gate = 'authenticate' in gateOrOptions ? gateOrOptions : (createGate(gateOrOptions) as Gate)
-  const optional = options.optional === true
-  const authenticateOptions = { optional }
-  return async function oidcGate(c, next) {
-    ;(c as GateSlot)[GATE] = gate
-    // On Node (@hono/node-server) read Node's request: no Fetch Headers to build, and every raw
-    // `Authorization` line is seen. Elsewhere, the Web-standard request.
-    const incoming = (c.env as { incoming?: NodeIncoming } | undefined)?.incoming
-    const request =
-      incoming?.rawHeaders !== undefined
-        ? {
-            method: c.req.method,
-            url: incoming.url ?? '/',
-            headers: incoming.headers,
-            rawHeaders: incoming.rawHeaders,
-          }
-        : { method: c.req.method, url: c.req.url, headers: c.req.raw.headers }
-    const auth = await gate.authenticate(request, authenticateOptions).catch(toHttpException)
+  gateOrOptions: Gate<AnyClaims> | GateOptions,
+  options?: OidcGateOptions,
+): OidcGateMiddleware<AnyClaims> {
+  const kit = adapterKit<AnyClaims>(gateOrOptions, options, 'hono')
+  const { gate, headers } = kit
+  const middleware: MiddlewareHandler = async (c, next) => {
+    kit.attach(c)
+    // On Node (@hono/node-server) read Node's request: every raw `Authorization` line is seen and no
+    // Fetch Headers are built. Elsewhere, the Web-standard request.
+    const incoming = (c.env as { incoming?: NodeRequestLike } | undefined)?.incoming
+    let auth: Auth | undefined
+    try {
+      auth = await (incoming?.rawHeaders === undefined ? kit.fetch(c.req.raw) : kit.node(incoming))
+    } catch (error) {
+      return refuse(c, error)
+    }
     if (auth !== undefined) {
       c.set('auth', auth)
-      c.header('cache-control', 'no-store')
+      for (const name in headers) c.header(name, headers[name])
     }
     await next()
   }
+  const bound = (policy: PolicyInput<AnyClaims>) => requirePolicy(gate, policy)
+  return Object.assign(middleware, { gate, requirePolicy: bound })
 }
 
 /**
- * Middleware for one route: the verified token must also satisfy `policy`. Use it after `oidcGate()`.
- * The policy is compiled now, so a malformed one throws at boot; type it with `requirePolicy<VercelClaims>`
- * to have TypeScript check claim names, or pass `gate.compilePolicy(policy)`. A refusal is a 403
+ * Middleware for one route: the verified token must also satisfy `policy`. Use it after `oidcGate()` and
+ * pass that gate (or the middleware `oidcGate()` returned): the policy is compiled now with the gate's
+ * claim names, so a malformed policy or a misspelt claim name throws at boot. A refusal is a 403
  * `insufficient_scope`; a request let through without credentials by `optional: true` is a 401.
+ * Refusals are answered as `oidcGate()` answers them.
  *
  * @example
  * ```ts
- * app.delete('/projects/:id', requirePolicy<VercelClaims>({ environment: 'production' }), (c) => c.body(null, 204))
+ * app.delete('/projects/:id', requirePolicy(gate, { environment: 'production' }), (c) => c.body(null, 204))
  * ```
  */
-export function requirePolicy<C = Record<string, unknown>>(policy: PolicyInput<C>): MiddlewareHandler {
-  const compiled = compilePolicy(policy as PolicyInput<Record<string, unknown>>)
-  return async function requirePolicy(c, next) {
-    const gate = (c as GateSlot)[GATE]
-    if (gate === undefined)
-      throw new Error('requirePolicy() needs oidcGate() earlier in the middleware chain')
+export function requirePolicy<C>(
+  source: GateSource<C>,
+  policy: PolicyInput<C>,
+): MiddlewareHandler<{ Variables: Variables<C> }> {
+  const compiled = routePolicy(source, policy)
+  const gate = 'authenticate' in source ? source : source.gate
+  return async (c, next) => {
     try {
-      gate.authorize(c.get('auth'), compiled)
+      authorizeRequest(c, gate, c.get('auth') as Auth<C> | undefined, compiled)
     } catch (error) {
-      toHttpException(error)
+      return refuse(c, error)
     }
     await next()
   }
 }
 
-/** Gives a `GateError` (all the gate throws) the form Hono's error handler answers with. */
-function toHttpException(caught: unknown): never {
-  if (!isGateError(caught)) throw caught
-  const error = caught
-  const headers = new Headers(error.headers)
-  let body: string | null = null
-  if (error.error !== undefined) {
-    body = JSON.stringify({ error: error.error, error_description: error.message })
-    headers.set('content-type', 'application/json')
-  }
-  const res = new Response(body, { status: error.status, headers })
-  throw new HTTPException(error.status as ContentfulStatusCode, { res, message: error.message, cause: error })
+/** The core's answer as a `Response`, or an `HTTPException` carrying it for `app.onError`. */
+function refuse(c: Context, error: unknown): Response {
+  const answer = answerFor(c, error)
+  if (answer !== undefined) return new Response(answer.body, answer)
+  if (!isGateError(error)) throw error
+  const res = toResponse(error)
+  throw new HTTPException(res.status as ContentfulStatusCode, {
+    res: new Response(res.body, res),
+    cause: error,
+  })
 }

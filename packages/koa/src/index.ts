@@ -1,25 +1,26 @@
 /**
- * Koa 2 and 3 glue for `@oidc-gate/core`: build the neutral request, call the gate, put the result in
- * `ctx.state.auth`. Client errors (4xx) are answered here exactly as Koa's `ctx.onerror` would answer the
- * thrown `GateError`, but without emitting `error` on the app: an `app.on('error')` logger sees server
- * problems, not every bad token. A 503 (keys unavailable) is thrown, so it reaches that logger and Koa's
- * default handler answers it with `Retry-After`. Every decision is the core's.
+ * Koa 2 and 3 glue for `@oidc-gate/core`: hand the request to the core's request edge, put the result in
+ * `ctx.state.auth`, answer a refusal with the core's response (or throw the `GateError` to Koa's error
+ * handling with `errors: 'framework'`). Every decision is the core's adapter kit.
  */
 
 import {
   type AccessTokenClaims,
+  type AdapterOptions,
   type Auth,
+  adapterKit,
+  answerFor,
+  authorizeRequest,
   type ClaimsOf,
-  compilePolicy,
-  createGate,
   type Gate,
   type GateOptions,
+  type GateSource,
   type IssuerProfile,
-  isGateError,
   type PolicyInput,
+  routePolicy,
   type VercelClaims,
 } from '@oidc-gate/core'
-import type { Context, Middleware } from 'koa'
+import type { Middleware, ParameterizedContext } from 'koa'
 
 /**
  * The state set by {@link oidcGate}, typed by the claims of the gate's issuers: use it as the app's or
@@ -48,31 +49,34 @@ declare module 'koa' {
 }
 
 /**
- * Options of {@link oidcGate}.
+ * Options of {@link oidcGate}: `optional` and `errors` (see `AdapterOptions` of `@oidc-gate/core`).
  *
  * @example
  * ```ts
- * app.use(oidcGate(gate, { optional: true }))
+ * app.use(oidcGate(gate, { optional: true, errors: 'framework' }))
  * ```
  */
-export interface OidcGateOptions {
-  /**
-   * When `true`, a request without bearer credentials passes with `ctx.state.auth` unset; credentials
-   * that are present but bad still fail. Default `false`.
-   */
-  readonly optional?: boolean
-}
+export type OidcGateOptions = AdapterOptions
 
-// The gate that authenticated a request, for `requirePolicy()` further down the chain.
-// A symbol slot rather than a WeakMap: no ephemeron for the garbage collector to trace per request.
-const GATE = Symbol('oidc-gate.gate')
-type GateSlot = { [GATE]?: Gate }
+// biome-ignore lint/suspicious/noExplicitAny: implementation signatures only; the overloads carry the claims type.
+type AnyClaims = any
+
+/** The middleware {@link oidcGate} returns, which also carries its gate. */
+export type OidcGateMiddleware<C> = Middleware<State<C>> & {
+  /** The gate this middleware authenticates with. */
+  readonly gate: Gate<C>
+  /** {@link requirePolicy} bound to this middleware's gate. */
+  requirePolicy(policy: PolicyInput<C>): Middleware<State<C>>
+}
 
 /**
  * Middleware that authenticates every request after it and stores the verified token in
  * `ctx.state.auth`. Takes a gate from `createGate()` or the options to build one (validated now: a
- * mistake throws at boot). A refusal answers with the status, `WWW-Authenticate` and the description as
- * text. Authenticated responses get `Cache-Control: no-store` unless the handler sets its own.
+ * mistake throws at boot). A refusal is answered at once with its status, `WWW-Authenticate` (or
+ * `Retry-After`) and the JSON body `{ "error", "error_description" }`, without Koa's `error` event; with
+ * `errors: 'framework'` the `GateError` is thrown instead, for a try/catch upstream or `ctx.onerror`
+ * (which answers with its `status`, `headers` and exposed message). Authenticated responses get
+ * `Cache-Control: no-store` unless the handler sets its own.
  *
  * @example
  * ```ts
@@ -81,79 +85,73 @@ type GateSlot = { [GATE]?: Gate }
  * import { oidcGate } from '@oidc-gate/koa'
  *
  * const app = new Koa()
- * app.use(oidcGate({ issuers: [vercel({ team: 'acme' })], policy: { environment: 'production' } }))
+ * app.use(oidcGate({ issuers: [vercel({ team: 'acme', teamId: 'team_1234567890abcdefghijklmn' })] }))
  * app.use((ctx) => {
  *   ctx.body = { project: ctx.state.auth?.vercel?.projectId }
  * })
  * ```
  */
-export function oidcGate<C>(gate: Gate<C>, options?: OidcGateOptions): Middleware<State<C>>
+export function oidcGate<C>(gate: Gate<C>, options?: OidcGateOptions): OidcGateMiddleware<C>
 export function oidcGate<P extends IssuerProfile>(
   gateOptions: GateOptions<P>,
   options?: OidcGateOptions,
-): Middleware<State<ClaimsOf<P>>>
+): OidcGateMiddleware<ClaimsOf<P>>
 export function oidcGate(
-  gateOrOptions: Gate | GateOptions,
-  options: OidcGateOptions = {},
-): Middleware<State> {
-  const gate = 'authenticate' in gateOrOptions ? gateOrOptions : (createGate(gateOrOptions) as Gate)
-  const optional = options.optional === true
-  const authenticateOptions = { optional }
-  return async function oidcGate(ctx, next) {
-    ;(ctx as GateSlot)[GATE] = gate
-    const request = {
-      method: ctx.method,
-      url: ctx.originalUrl,
-      headers: ctx.headers,
-      rawHeaders: ctx.req.rawHeaders,
-    }
+  gateOrOptions: Gate<AnyClaims> | GateOptions,
+  options?: OidcGateOptions,
+): OidcGateMiddleware<AnyClaims> {
+  const kit = adapterKit<AnyClaims>(gateOrOptions, options, 'koa')
+  const { gate, headers } = kit
+  const middleware: Middleware<State> = async (ctx, next) => {
+    kit.attach(ctx)
     let auth: Auth | undefined
     try {
-      auth = await gate.authenticate(request, authenticateOptions)
+      auth = await kit.node(ctx.req, ctx.originalUrl)
     } catch (error) {
-      return answer(ctx, error)
+      return refuse(ctx, error)
     }
     if (auth !== undefined) {
       ctx.state.auth = auth
-      ctx.set('cache-control', 'no-store')
+      ctx.set(headers)
     }
     await next()
   }
+  const bound = (policy: PolicyInput<AnyClaims>) => requirePolicy(gate, policy)
+  return Object.assign(middleware, { gate, requirePolicy: bound })
 }
 
 /**
- * Middleware for one route: the verified token must also satisfy `policy`. Use it after `oidcGate()`.
- * The policy is compiled now, so a malformed one throws at boot; type it with `requirePolicy<VercelClaims>`
- * to have TypeScript check claim names, or pass `gate.compilePolicy(policy)`. A refusal is a 403
+ * Middleware for one route: the verified token must also satisfy `policy`. Use it after `oidcGate()` and
+ * pass that gate (or the middleware `oidcGate()` returned): the policy is compiled now with the gate's
+ * claim names, so a malformed policy or a misspelt claim name throws at boot. A refusal is a 403
  * `insufficient_scope`; a request let through without credentials by `optional: true` is a 401.
+ * Refusals are answered as `oidcGate()` answers them.
  *
  * @example
  * ```ts
- * router.delete('/projects/:id', requirePolicy<VercelClaims>({ environment: 'production' }), (ctx) => {
+ * router.delete('/projects/:id', requirePolicy(gate, { environment: 'production' }), (ctx) => {
  *   ctx.status = 204
  * })
  * ```
  */
-export function requirePolicy<C = Record<string, unknown>>(policy: PolicyInput<C>): Middleware<State> {
-  const compiled = compilePolicy(policy as PolicyInput<Record<string, unknown>>)
-  return async function requirePolicy(ctx, next) {
-    const gate = (ctx as GateSlot)[GATE]
-    if (gate === undefined)
-      throw new Error('requirePolicy() needs oidcGate() earlier in the middleware chain')
+export function requirePolicy<C>(source: GateSource<C>, policy: PolicyInput<C>): Middleware<State<C>> {
+  const compiled = routePolicy(source, policy)
+  const gate = 'authenticate' in source ? source : source.gate
+  return async (ctx, next) => {
     try {
-      gate.authorize(ctx.state.auth, compiled)
+      authorizeRequest(ctx, gate, ctx.state.auth, compiled)
     } catch (error) {
-      return answer(ctx, error)
+      return refuse(ctx, error)
     }
     await next()
   }
 }
 
-/** Answers an exposed client error as `ctx.onerror` would, without the app's `error` event; throws the rest. */
-function answer(ctx: Context, caught: unknown): void {
-  if (!isGateError(caught) || caught.status >= 500) throw caught
-  const error = caught
-  ctx.status = error.status
-  ctx.set(error.headers)
-  ctx.body = error.message
+/** Writes the core's answer unless the app asked for Koa's error handling (then the error is thrown). */
+function refuse(ctx: ParameterizedContext<AnyClaims>, error: unknown): void {
+  const answer = answerFor(ctx, error)
+  if (answer === undefined) throw error
+  ctx.status = answer.status
+  ctx.set(answer.headers as Record<string, string>)
+  ctx.body = answer.body
 }

@@ -18,7 +18,7 @@ for (const [name, Koa] of [
       router.get('/claims', (ctx) => {
         ctx.body = echo(ctx.state.auth)
       })
-      router.get('/policy', requirePolicy(routePolicy), (ctx) => {
+      router.get('/policy', requirePolicy(gate, routePolicy), (ctx) => {
         ctx.body = echo(ctx.state.auth)
       })
       app.use(oidcGate(gate, { optional }))

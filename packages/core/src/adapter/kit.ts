@@ -8,6 +8,9 @@
 import type { Auth } from '../auth.js'
 import { type FetchRequestLike, fromFetch } from '../edge/fetch.js'
 import { fromNode, type NodeRequestLike } from '../edge/node.js'
+import type { GateRequest } from '../edge/request.js'
+import { type GateResponse, toResponse } from '../edge/response.js'
+import { isGateError } from '../errors.js'
 import { createGate } from '../gate/create-gate.js'
 import type { Gate, GateOptions, PolicyInput } from '../gate/types.js'
 import type { CompiledPolicy } from '../policy/types.js'
@@ -41,9 +44,19 @@ export interface AdapterKit<C> {
   readonly gate: Gate<C>
   /** Whether refusals go to the framework's error handling instead of being answered here. */
   readonly delegate: boolean
+  /**
+   * Records on the framework's request object that this adapter handled it, for `requirePolicy()` and
+   * {@link answerFor} further down the chain.
+   */
+  attach(carrier: object): void
+  /**
+   * The answer to write for `error`, or `undefined` when it goes to the framework instead (with
+   * `errors: 'framework'`, or when it is not a `GateError`, i.e. not a refusal but a bug).
+   */
+  answer(error: unknown): GateResponse | undefined
   /** Headers of every authenticated response: `Cache-Control: no-store` (RFC 6750 §5.3). */
   readonly headers: Readonly<Record<string, string>>
-  /** Authenticates a Node request. Rejects with a `GateError`; never throws synchronously. */
+  /** Authenticates a Node request. Rejects with a `GateError`; never throws synchronously (the gate doesn't). */
   node(req: NodeRequestLike, url?: string, policy?: CompiledPolicy): Promise<Auth<C> | undefined>
   /** Authenticates a Fetch request. Rejects with a `GateError`; never throws synchronously. */
   fetch(request: FetchRequestLike, policy?: CompiledPolicy): Promise<Auth<C> | undefined>
@@ -80,21 +93,21 @@ export function adapterKit<C>(
     throw new TypeError(`oidcGate() (${adapter}): errors must be "respond" or "framework"`)
   }
   const plain = { optional }
-  const call = (build: () => Parameters<Gate<C>['authenticate']>[0], policy: CompiledPolicy | undefined) => {
-    try {
-      return gate.authenticate(build(), policy === undefined ? plain : { optional, policy })
-    } catch (error) {
-      // A malformed Host is refused by the request edge, before the gate: same answer, same event path.
-      return Promise.reject(error)
-    }
-  }
-  return {
+  const call = (request: GateRequest, policy: CompiledPolicy | undefined) =>
+    gate.authenticate(request, policy === undefined ? plain : { optional, policy })
+  const delegate = errors === 'framework'
+  const kit: AdapterKit<C> = {
     gate,
-    delegate: errors === 'framework',
+    delegate,
     headers: NO_STORE,
-    node: (req, url, policy) => call(() => fromNode(req, gate, url), policy),
-    fetch: (request, policy) => call(() => fromFetch(request, gate), policy),
+    attach(carrier) {
+      ;(carrier as Carrier)[SLOT] = kit as AdapterKit<unknown>
+    },
+    answer: (error) => (delegate || !isGateError(error) ? undefined : toResponse(error)),
+    node: (req, url, policy) => call(fromNode(req, gate, url), policy),
+    fetch: (request, policy) => call(fromFetch(request, gate), policy),
   }
+  return kit
 }
 
 const NO_STORE: Readonly<Record<string, string>> = Object.freeze({ 'cache-control': 'no-store' })
@@ -155,14 +168,10 @@ function isGate<C>(value: unknown): value is Gate<C> {
   )
 }
 
-// The gate that authenticated a request, for `requirePolicy()` further down the chain. A symbol slot
+// The adapter that handled a request, for `requirePolicy()` further down the chain. A symbol slot
 // rather than a WeakMap: no ephemeron for the garbage collector to trace per request.
-const GATE = Symbol.for('oidc-gate.gate')
-
-/** Records on a framework's request object that `gate` handled it. */
-export function setRequestGate(carrier: object, gate: Gate<never> | Gate<unknown>): void {
-  ;(carrier as { [GATE]?: unknown })[GATE] = gate
-}
+const SLOT = Symbol.for('oidc-gate.adapter')
+type Carrier = { [SLOT]?: AdapterKit<unknown> }
 
 /**
  * Applies a route policy to a request that went through `oidcGate()`.
@@ -174,8 +183,17 @@ export function authorizeRequest<C>(
   auth: Auth<C> | undefined | null,
   policy: CompiledPolicy,
 ): void {
-  if ((carrier as { [GATE]?: unknown })[GATE] === undefined) {
+  if ((carrier as Carrier)[SLOT] === undefined) {
     throw new Error('requirePolicy() needs oidcGate() earlier in the chain (or the plugin in this context)')
   }
   gate.authorize(auth ?? undefined, policy)
+}
+
+/**
+ * The answer to a refusal raised after `oidcGate()` (by `requirePolicy()`), written the way that
+ * `oidcGate()` was told to: `undefined` when the error goes to the framework.
+ */
+export function answerFor(carrier: object, error: unknown): GateResponse | undefined {
+  const kit = (carrier as Carrier)[SLOT]
+  return kit === undefined ? undefined : kit.answer(error)
 }

@@ -3,6 +3,7 @@
  * request (DESIGN §2.1).
  */
 
+import type { GateError } from '../errors.js'
 import { type EdgeSource, edgeSettings } from './node.js'
 import { requestOrigin } from './origin.js'
 import type { GateRequest } from './request.js'
@@ -18,7 +19,7 @@ export interface FetchRequestLike {
  * Turns a Fetch `Request` into the gate's neutral request. Its URL is already absolute; its origin is
  * replaced by `publicOrigin` when set, or by the `Forwarded` / `X-Forwarded-*` headers with `trustProxy`.
  * Pass the gate to use its `publicOrigin` / `trustProxy`.
- * @throws InvalidRequestError (400) for malformed trusted proxy headers.
+ * Never throws: malformed trusted proxy headers become the request's `refusal` (400 from the gate).
  *
  * @example
  * ```ts
@@ -47,6 +48,10 @@ export function fromFetch(request: FetchRequestLike, source?: EdgeSource): GateR
   const scheme = url.slice(0, start).toLowerCase()
   const authority = slash === -1 ? url.slice(start + 3) : url.slice(start + 3, slash)
   const target = slash === -1 ? '/' : url.slice(slash)
-  const origin = requestOrigin({ method, url, headers }, scheme, authority, settings)
-  return { method, url: origin + target, headers }
+  try {
+    const origin = requestOrigin({ method, url, headers }, scheme, authority, settings)
+    return { method, url: origin + target, headers }
+  } catch (error) {
+    return { method, url: target, headers, refusal: error as GateError }
+  }
 }

@@ -3,6 +3,7 @@
  * `c.env.incoming`) → the neutral request with an absolute URL (DESIGN §2.1).
  */
 
+import type { GateError } from '../errors.js'
 import { DIRECT, type EdgeOptions, type EdgeSettings, requestOrigin, resolveEdgeOptions } from './origin.js'
 import type { GateRequest, HeaderValue } from './request.js'
 
@@ -28,7 +29,8 @@ export type EdgeSource = EdgeOptions | { readonly edge: EdgeSettings }
  *
  * @param url The request target when the framework rewrote `req.url` (Express's `req.originalUrl`, Koa's
  * `ctx.originalUrl`). Default `req.url`.
- * @throws InvalidRequestError (400) for a malformed or repeated `Host`.
+ * Never throws: a malformed or repeated `Host` becomes the request's `refusal`, which the gate answers
+ * with a 400 `invalid_request`.
  *
  * @example
  * ```ts
@@ -52,12 +54,13 @@ export function fromNode(req: NodeRequestLike, source?: EdgeSource, url?: string
   const target = targetOf(url ?? req.url ?? '/')
   const socket = req.socket
   const scheme = socket?.encrypted === true ? 'https' : 'http'
-  const origin = requestOrigin(req as GateRequest, scheme, fallbackHost(socket), settings)
-  return {
-    method: req.method ?? 'GET',
-    url: origin + target,
-    headers: req.headers,
-    rawHeaders: req.rawHeaders,
+  const { headers, rawHeaders } = req
+  const method = req.method ?? 'GET'
+  try {
+    const origin = requestOrigin(req as GateRequest, scheme, fallbackHost(socket), settings)
+    return { method, url: origin + target, headers, rawHeaders }
+  } catch (error) {
+    return { method, url: target, headers, rawHeaders, refusal: error as GateError }
   }
 }
 

@@ -1,3 +1,5 @@
+import type { GateError } from '../errors.js'
+
 /**
  * The framework-neutral request: what every adapter hands the gate, built by {@link fromNode} or
  * {@link fromFetch} (DESIGN §2.1).
@@ -25,6 +27,11 @@ export interface GateRequest {
    * several `Authorization` lines in `headers`; with `rawHeaders` the gate sees all of them and answers 400.
    */
   readonly rawHeaders?: readonly string[] | undefined
+  /**
+   * A refusal the request edge already decided (a malformed or repeated `Host`): `fromNode()` and
+   * `fromFetch()` never throw, the gate answers it as its own (400 with the gate's challenge).
+   */
+  readonly refusal?: GateError | undefined
 }
 
 /**

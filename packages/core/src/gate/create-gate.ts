@@ -57,6 +57,7 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
     authenticate: ((request, opts?: AuthenticateRequestOptions<C>) => {
       let credentials: ReturnType<typeof extractCredentials>
       try {
+        if (request.refusal !== undefined) throw request.refusal
         credentials = extractCredentials(request, maxTokenLength, challenge)
       } catch (error) {
         // Optional authentication lets anonymous requests through, unless this request needs a policy.

@@ -5,7 +5,7 @@
 
 import type { EventListener } from '../events.js'
 import type { IssuerProfile } from '../issuers/profile.js'
-import { type KeySourceOptions, RemoteKeySource, resolveKeySourceOptions } from '../keys.js'
+import { type KeySourceOptions, RemoteKeySource, resolveKeySourceOptions } from '../keys/index.js'
 import type { IssuerRuntime } from '../verify.js'
 
 /** The issuers of a gate and the key sources behind them. */
@@ -34,6 +34,7 @@ export function buildIssuerRegistry(
     if (profile === null || typeof profile !== 'object' || !Array.isArray(profile.targets)) {
       throw new TypeError(`issuers[${index}] must be built with vercel() or oidc()`)
     }
+    for (const message of profile.warnings ?? []) emit({ type: 'policy.warning', message })
     for (const target of profile.targets) {
       if (issuers.has(target.issuer))
         throw new TypeError(`issuers[${index}]: issuer ${target.issuer} is configured twice`)
@@ -41,14 +42,7 @@ export function buildIssuerRegistry(
       const sourceKey = target.initialKeys === undefined ? target.jwksUri : `${index} ${target.jwksUri}`
       let keys = sources.get(sourceKey)
       if (keys === undefined) {
-        keys = new RemoteKeySource(
-          target.jwksUri,
-          profile.algorithms,
-          keyOptions,
-          emit,
-          clock,
-          target.initialKeys,
-        )
+        keys = new RemoteKeySource(target.jwksUri, keyOptions, emit, clock, target.initialKeys)
         sources.set(sourceKey, keys)
       }
       issuers.set(target.issuer, { profile, target, keys })

@@ -9,7 +9,7 @@ import type { EdgeOptions, EdgeSettings } from '../edge/origin.js'
 import type { GateRequest } from '../edge/request.js'
 import type { EventListener } from '../events.js'
 import type { IssuerProfile } from '../issuers/profile.js'
-import type { KeySourceOptions } from '../keys.js'
+import type { KeySourceOptions } from '../keys/index.js'
 import type { CompiledPolicy, Policy, PolicyDecision } from '../policy/types.js'
 
 /** The claims type of an issuer profile. */
