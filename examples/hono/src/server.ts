@@ -19,7 +19,7 @@ app.get(routes.whoami.path, (c) => {
   return c.json({ owner, project, projectId, environment, userId })
 })
 
-app.post(routes.deploy.path, requirePolicy<VercelClaims>(routes.deploy.policy), (c) =>
+app.post(routes.deploy.path, requirePolicy(gate, routes.deploy.policy), (c) =>
   c.json({ deployed: true, project: c.var.auth!.vercel.project }),
 )
 

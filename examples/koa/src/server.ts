@@ -22,7 +22,7 @@ router.get(routes.whoami.path, (ctx) => {
   ctx.body = { owner, project, projectId, environment, userId }
 })
 
-router.post(routes.deploy.path, requirePolicy<VercelClaims>(routes.deploy.policy), (ctx) => {
+router.post(routes.deploy.path, requirePolicy(gate, routes.deploy.policy), (ctx) => {
   ctx.body = { deployed: true, project: ctx.state.auth!.vercel.project }
 })
 

@@ -67,18 +67,28 @@ export function describeExample(name: ExampleName): void {
       const res = await call(routes.whoami)
       expect(res.status).toBe(401)
       expect(res.headers.get('www-authenticate')).toBe('Bearer')
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+      expect(await res.json()).toEqual({
+        error: 'unauthorized',
+        error_description: 'authentication required',
+      })
     })
 
     it('an expired token is 401 invalid_token', async () => {
       const res = await call(routes.whoami, await issuer.mint({}, { expired: true }))
       expect(res.status).toBe(401)
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/)
+      expect(await res.json()).toEqual({ error: 'invalid_token', error_description: 'token expired' })
     })
 
     it('POST /api/deploy with a preview token is 403 insufficient_scope', async () => {
       const res = await call(routes.deploy, await issuer.mint({ environment: 'preview' }))
       expect(res.status).toBe(403)
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope"/)
+      expect(await res.json()).toEqual({
+        error: 'insufficient_scope',
+        error_description: 'the token does not grant access to this resource',
+      })
     })
 
     it('POST /api/deploy with a production token deploys', async () => {
