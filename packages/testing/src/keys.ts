@@ -2,7 +2,15 @@
  * Signing keys of the test issuer: generation, rotation with overlap, the published JWKS and the
  * export/import of a key file so a restarted issuer keeps its keys.
  */
-import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
+import {
+  base64url,
+  type CryptoKey,
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+} from 'jose'
 
 /** Signature algorithms the test issuer can sign with. The Vercel profile supports `RS256` only. */
 export type TestIssuerAlgorithm = 'RS256' | 'PS256' | 'ES256' | 'EdDSA'
