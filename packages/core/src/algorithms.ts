@@ -56,6 +56,14 @@ export const ALGORITHMS: Readonly<Record<Algorithm, AlgorithmSpec>> = {
   Ed25519: { kty: 'OKP', crv: 'Ed25519', signatureLength: 64, verify: { name: 'Ed25519' } },
 }
 
+/**
+ * Every supported algorithm, in the order that pins a JWK without `alg` (RSA keys to RS256 first): the
+ * default allow-list of `oidc()`.
+ */
+export const ASYMMETRIC_ALGORITHMS: readonly Algorithm[] = Object.freeze(
+  Object.keys(ALGORITHMS) as Algorithm[],
+)
+
 /** Whether `value` names a supported algorithm (case-sensitive, RFC 7515 §4.1.1). */
 export function isAlgorithm(value: unknown): value is Algorithm {
   return typeof value === 'string' && Object.hasOwn(ALGORITHMS, value)

@@ -54,14 +54,29 @@ export interface OidcAuth<C extends AccessTokenClaims = AccessTokenClaims> exten
 }
 
 /**
+ * A verified token of a profile of your own (any `IssuerProfile` other than `vercel()` and `oidc()`):
+ * the fields every `Auth` has, plus what its `present` hook returns.
+ */
+export interface ProfileAuth<C> extends AuthBase<C> {
+  /** The profile's name. */
+  readonly profile: string
+  readonly vercel?: undefined
+  /** Fields added by the profile's `present` hook. */
+  readonly [field: string]: unknown
+}
+
+/**
  * A verified token and its claims, typed by the issuer profile: narrow on `profile` when a gate accepts
  * several kinds of issuer.
  */
-export type Auth<C = VercelClaims | AccessTokenClaims> = C extends VercelClaims
-  ? VercelAuth
-  : C extends AccessTokenClaims
-    ? OidcAuth<C>
-    : never
+export type Auth<C = VercelClaims | AccessTokenClaims> = 0 extends 1 & C
+  ? // Claims typed `any` (a gate of any profile): the shapes of the built-in profiles.
+    VercelAuth | OidcAuth<C & AccessTokenClaims>
+  : C extends VercelClaims
+    ? VercelAuth
+    : C extends AccessTokenClaims
+      ? OidcAuth<C>
+      : ProfileAuth<C>
 
 /** Builds the camelCase view of verified Vercel claims. */
 export function vercelIdentity(claims: VercelClaims): VercelIdentity {

@@ -10,7 +10,7 @@
  */
 
 import type { Auth } from './auth.js'
-import type { RemoteKeySource, VerificationKey } from './keys.js'
+import type { RemoteKeySource, VerificationKey } from './keys/index.js'
 
 /** Options of the verified-token cache (`createGate({ cache })`). */
 export interface TokenCacheOptions {

@@ -9,7 +9,7 @@ export {
   splitPluginOptions,
 } from './adapter/kit.js'
 export type { Algorithm } from './algorithms.js'
-export type { Auth, OidcAuth, VercelAuth, VercelIdentity } from './auth.js'
+export type { Auth, OidcAuth, ProfileAuth, VercelAuth, VercelIdentity } from './auth.js'
 export type { TokenCacheOptions } from './cache.js'
 export {
   type AccessTokenClaims,
@@ -54,7 +54,7 @@ export type {
   PolicyInput,
 } from './gate/types.js'
 export { type OidcOptions, oidc } from './issuers/oidc.js'
-export type { IssuerProfile, IssuerTarget, KeySetOptions } from './issuers/profile.js'
+export type { IssuerProfile, IssuerTarget, KeySetOptions, ProfileName } from './issuers/profile.js'
 export { type VercelOptions, vercel } from './issuers/vercel.js'
 export type { JoseHeader } from './jws.js'
 export type { InitialKeys, KeySourceOptions } from './keys/index.js'

@@ -6,7 +6,7 @@
 
 import { ALGORITHMS } from './algorithms.js'
 import { InvalidTokenError } from './errors.js'
-import type { VerificationKey } from './keys.js'
+import type { VerificationKey } from './keys/index.js'
 
 /**
  * Verifies `signature` over `signingInput` with `key`. Synchronous when the back end is (Node).

@@ -1,19 +1,20 @@
 /**
  * The verification pipeline of one token (SECURITY §1): size → JWS syntax → issuer selection by exact
- * `iss` → header rules → claims → key → signature.
+ * `iss` → header rules → key → signature → claims.
  *
- * The claims are checked before the signature only to spare a key fetch and an RSA operation for tokens
- * that would be refused anyway (expired, foreign audience, …); both checks run on the same immutable
- * parsed object and nothing is returned, cached or shown to a policy before the signature verified.
+ * The signature is verified before any claim is checked (SECURITY C13): the only claim read before it is
+ * `iss`, by exact match, to select the issuer's keys (an unknown `iss` costs no key fetch). So a token
+ * that is not signed by the issuer learns only that the key or the signature failed, never which
+ * audience, team or claims the gate expects.
  */
 
-import { type Auth, vercelIdentity } from './auth.js'
+import type { Auth } from './auth.js'
 import type { VerifiedToken } from './cache.js'
-import type { ActorClaim, JsonValue, VercelClaims } from './claims.js'
+import type { ActorClaim, JsonValue } from './claims.js'
 import { InvalidTokenError } from './errors.js'
 import type { IssuerProfile, IssuerTarget } from './issuers/profile.js'
 import { checkHeader, parseCompactJws } from './jws.js'
-import type { RemoteKeySource } from './keys.js'
+import type { RemoteKeySource } from './keys/index.js'
 import { verifySignature } from './signature.js'
 import { checkRegisteredClaims } from './validate-claims.js'
 
@@ -52,6 +53,14 @@ export async function verifyToken(token: string, ctx: VerifyContext, nowMs: numb
   const { profile, target } = runtime
 
   const header = checkHeader(jws.header, { algorithms: profile.algorithms, typ: profile.acceptsTyp })
+  const keys = runtime.keys
+  const key =
+    keys.lookup(header.kid, header.alg, profile.algorithms, nowMs) ??
+    (await keys.resolve(header.kid, header.alg, profile.algorithms))
+  const pending = verifySignature(key, jws.signingInput, jws.signature)
+  if (pending !== undefined) await pending
+
+  // Only signed claims from here on.
   const now = Math.floor(nowMs / 1000)
   const tolerance = ctx.clockTolerance
   checkRegisteredClaims(claims, {
@@ -64,17 +73,17 @@ export async function verifyToken(token: string, ctx: VerifyContext, nowMs: numb
   })
   profile.checkClaims(claims, target)
 
-  const key =
-    runtime.keys.lookup(header.kid, header.alg, nowMs) ?? (await runtime.keys.resolve(header.kid, header.alg))
-  const pending = verifySignature(key, jws.signingInput, jws.signature)
-  if (pending !== undefined) await pending
-
   const frozen = deepFreeze(claims)
-  const actor = frozen.act as ActorClaim | undefined
-  const base = { token, header: Object.freeze(header), claims: frozen, issuer: target.issuer, actor }
-  const auth = (profile.profile === 'vercel'
-    ? Object.freeze({ ...base, profile: 'vercel', vercel: vercelIdentity(frozen as unknown as VercelClaims) })
-    : Object.freeze({ ...base, profile: 'oidc' })) as unknown as Auth
+  // The profile's own fields go first, so they can never replace the verified ones.
+  const auth = Object.freeze({
+    ...profile.present?.(frozen),
+    token,
+    header: Object.freeze(header),
+    claims: frozen,
+    issuer: target.issuer,
+    actor: frozen.act as ActorClaim | undefined,
+    profile: profile.profile,
+  }) as unknown as Auth
 
   // The window in which these checks keep passing: what a cached verification may be reused for.
   const exp = claims.exp as number
@@ -87,7 +96,7 @@ export async function verifyToken(token: string, ctx: VerifyContext, nowMs: numb
   // A hit must not accept what a fresh check refuses: `iat` beyond `now + tolerance` is refused just like
   // `nbf` is (SECURITY C5), so a clock stepping back before `iat` must miss the cache too.
   const validFrom = Math.max(iat, nbf ?? Number.NEGATIVE_INFINITY) - tolerance
-  return { auth, key, keys: runtime.keys, validFrom, validUntil }
+  return { auth, key, keys, validFrom, validUntil }
 }
 
 function deepFreeze<T extends JsonValue | Readonly<Record<string, JsonValue>>>(value: T): T {

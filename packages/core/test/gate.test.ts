@@ -3,7 +3,7 @@
  * authentication, and the promise that bad input is only ever answered with a 400 or a 401.
  */
 
-import { createTestIssuer, type TestIssuer } from '@oidc-gate/testing'
+import { createTestIssuer, type TestIssuer, vercelIds } from '@oidc-gate/testing'
 import fc from 'fast-check'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -40,7 +40,7 @@ function track<G extends { close(): void }>(g: G): G {
 
 beforeAll(async () => {
   issuer = await createTestIssuer({ team: 'acme' })
-  profile = vercel({ team: 'acme', baseUrl: issuer.url })
+  profile = vercel({ team: 'acme', teamId: vercelIds('acme').ownerId, baseUrl: issuer.url })
   gate = track(createGate({ issuers: [profile] }))
   await gate.warmup()
 })

@@ -1,5 +1,5 @@
 import { createTestIssuer, type TestIssuer } from '@oidc-gate/testing'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   createGate,
   type Gate,
@@ -99,7 +99,14 @@ describe('verified-token cache', () => {
       // Still within the JWKS lifetime: the cached verification stands.
       await gate.verify(token)
       clock.now += 61_000
-      await expectInvalidToken(gate.verify(token), 'kid')
+      // The JWKS is due: the cache no longer vouches for the entry; the key is served stale while the
+      // background refresh runs, and refused once the refreshed JWKS no longer lists it.
+      const before = local.requests.jwks
+      await gate.verify(token)
+      await vi.waitFor(async () => {
+        expect(local.requests.jwks).toBe(before + 1)
+        await expectInvalidToken(gate.verify(token), 'kid')
+      })
     } finally {
       await local.close()
     }
@@ -119,6 +126,7 @@ describe('verified-token cache', () => {
     await gate.verify(token)
     clock.now += 61_000
     await gate.verify(token) // falls through: the JWKS is due, so the key is looked up afresh
+    await vi.waitFor(() => expect(events.filter((e) => e.type === 'jwks.fetch')).toHaveLength(2))
     await gate.verify(token)
     const verified = events.flatMap((e) => (e.type === 'verified' ? [e.cached] : []))
     expect(verified).toEqual([false, false, true])

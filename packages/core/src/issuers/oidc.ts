@@ -2,7 +2,7 @@
  * The generic OIDC / OAuth 2 access token profile: JWT access tokens of RFC 9068.
  */
 
-import { type Algorithm, checkAlgorithms } from '../algorithms.js'
+import { type Algorithm, ASYMMETRIC_ALGORITHMS, checkAlgorithms } from '../algorithms.js'
 import type { AccessTokenClaims } from '../claims.js'
 import { mediaType } from '../jws.js'
 import { checkUrl } from '../url.js'
@@ -24,7 +24,13 @@ export interface OidcOptions extends KeySetOptions {
   readonly audience: string | readonly string[]
   /** The issuer's JWKS URL. Required. */
   readonly jwksUri: string
-  /** The algorithm allow-list. Default `['RS256']`. `none` and `HS*` are refused. */
+  /**
+   * The algorithm allow-list. Default: every asymmetric JWS algorithm (`RS256`, `RS384`, `RS512`,
+   * `PS256`, `PS384`, `PS512`, `ES256`, `ES384`, `ES512`, `EdDSA`, `Ed25519`), so an issuer signing with
+   * ES256 or EdDSA works with no option. Each key still verifies with exactly one algorithm: its JWK
+   * `alg`, else the first algorithm of this list that fits its type (an RSA key without `alg` is RS256
+   * under the default order). `none` and `HS*` are refused.
+   */
   readonly algorithms?: readonly Algorithm[]
   /**
    * The required `typ`, compared as a media type. Default `at+jwt` (RFC 9068 §4). Set it to `false` only
@@ -84,7 +90,7 @@ export function oidc(options: OidcOptions): IssuerProfile<AccessTokenClaims> {
     profile: 'oidc',
     targets: Object.freeze([{ issuer, jwksUri, ...(keys === undefined ? {} : { initialKeys: keys }) }]),
     audiences: audiences('oidc(): audience', options.audience),
-    algorithms: checkAlgorithms('oidc(): algorithms', options.algorithms ?? ['RS256']),
+    algorithms: checkAlgorithms('oidc(): algorithms', options.algorithms ?? ASYMMETRIC_ALGORITHMS),
     maxTokenLifetime: seconds('oidc(): maxTokenLifetime', options.maxTokenLifetime, 86_400),
     maxTokenAge:
       options.maxTokenAge === undefined ? undefined : seconds('oidc(): maxTokenAge', options.maxTokenAge, 0),

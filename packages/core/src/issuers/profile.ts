@@ -5,7 +5,7 @@
 
 import type { Algorithm } from '../algorithms.js'
 import type { JsonValue } from '../claims.js'
-import type { InitialKeys } from '../keys.js'
+import type { InitialKeys } from '../keys/index.js'
 
 /** One accepted `iss` value and the JWKS bound to it. */
 export interface IssuerTarget {
@@ -49,12 +49,30 @@ export function initialKeys(profile: string, options: KeySetOptions): InitialKey
 }
 
 /**
- * A configured issuer profile. Treat it as opaque: create it with `vercel()` or `oidc()` and pass it to
+ * The name of an issuer profile, found on every `Auth` it produces: `vercel` and `oidc` for the built-in
+ * profiles, any other string for a profile of your own.
+ */
+export type ProfileName = 'vercel' | 'oidc' | (string & {})
+
+/**
+ * A configured issuer profile. Create it with `vercel()` or `oidc()` and pass it to
  * `createGate({ issuers: [...] })`. `C` is the type of the verified claims.
+ *
+ * A profile of your own implements the same members; the gate needs no change for it.
+ *
+ * @example
+ * ```ts
+ * const base = oidc({ issuer, audience, jwksUri })
+ * const tenant: IssuerProfile = {
+ *   ...base,
+ *   profile: 'tenant',
+ *   present: (claims) => ({ tenant: claims.tid }),
+ * }
+ * ```
  */
 export interface IssuerProfile<C = unknown> {
   /** The profile's name, also found on every `Auth` it produces. */
-  readonly profile: 'vercel' | 'oidc'
+  readonly profile: ProfileName
   /** The accepted issuers, selected by exact match of `iss`. */
   readonly targets: readonly IssuerTarget[]
   /** Accepted audiences: `aud` must contain one of them. */
@@ -71,6 +89,16 @@ export interface IssuerProfile<C = unknown> {
   readonly acceptsTyp: (typ: JsonValue | undefined) => boolean
   /** Profile-specific claim checks, after the registered claims passed. Throws `InvalidTokenError`. */
   readonly checkClaims: (claims: Readonly<Record<string, JsonValue>>, target: IssuerTarget) => void
+  /**
+   * Extra fields of the `Auth` built from the verified, frozen claims (the Vercel profile adds `vercel`,
+   * its claims in camelCase). They never replace the fields every `Auth` has. Default: none.
+   */
+  readonly present?: (claims: Readonly<Record<string, JsonValue>>) => Readonly<Record<string, unknown>>
+  /**
+   * Configuration weaknesses worth a log line, emitted once as `policy.warning` events when the gate is
+   * created (e.g. a Vercel team bound by its renameable slug only). Default: none.
+   */
+  readonly warnings?: readonly string[]
   /** Type-level marker of the claims type; never set at run time. */
   readonly __claims?: C
 }

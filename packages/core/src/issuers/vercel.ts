@@ -2,10 +2,12 @@
  * The Vercel OIDC profile (https://vercel.com/docs/oidc/reference).
  *
  * Vercel's signing keys are shared across teams, so the binding to a team rests on exact checks of `iss`,
- * `aud` and `owner` (SECURITY §6.2).
+ * `aud` and `owner` (SECURITY §6.2), and on `owner_id` when the team's ID is configured: a slug can be
+ * renamed and then taken by another team, the ID cannot (DESIGN §3).
  */
 
 import { checkAlgorithms } from '../algorithms.js'
+import { vercelIdentity } from '../auth.js'
 import { VERCEL_CLAIM_NAMES, type VercelClaims } from '../claims.js'
 import { InvalidTokenError } from '../errors.js'
 import { mediaType } from '../jws.js'
@@ -25,6 +27,13 @@ import {
 export interface VercelOptions extends KeySetOptions {
   /** The team slug (the URL name of the team, `[a-z0-9-]`), e.g. `acme`. Required. */
   readonly team: string
+  /**
+   * The team's ID, `team_` followed by letters and digits (the `owner_id` claim of its tokens; Team
+   * Settings → General → Team ID). Tokens must carry exactly this `owner_id`. Recommended: a slug can be
+   * renamed and then taken by another team, which would then pass the slug checks; the ID never changes
+   * hands. Default: none (the team is bound by its slug, and the gate emits a `policy.warning` at boot).
+   */
+  readonly teamId?: string
   /**
    * The issuer mode set in the project's settings: `team` (default) tokens have
    * `iss: https://oidc.vercel.com/<team>`, `global` tokens have `iss: https://oidc.vercel.com`.
@@ -49,6 +58,7 @@ export interface VercelOptions extends KeySetOptions {
 
 const OPTIONS = [
   'team',
+  'teamId',
   'issuerMode',
   'audience',
   'jwksUri',
@@ -58,6 +68,7 @@ const OPTIONS = [
   'jwksFetch',
 ]
 const TEAM = /^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$/
+const TEAM_ID = /^team_[A-Za-z0-9]{1,64}$/
 
 /**
  * Accept Vercel OIDC tokens of one team.
@@ -66,7 +77,7 @@ const TEAM = /^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$/
  * ```ts
  * import { createGate, vercel } from '@oidc-gate/core'
  *
- * const gate = createGate({ issuers: [vercel({ team: 'acme' })] })
+ * const gate = createGate({ issuers: [vercel({ team: 'acme', teamId: 'team_nLlpyC6REAqxydlFKbrMDlud' })] })
  * const auth = await gate.authenticate(request)
  * auth.claims.project_id // 'prj_…'
  * ```
@@ -78,6 +89,12 @@ export function vercel(options: VercelOptions): IssuerProfile<VercelClaims> {
   if (typeof team !== 'string' || !TEAM.test(team)) {
     throw new TypeError(
       'vercel(): team must be a Vercel team slug (lowercase letters, digits and "-"), e.g. "acme"',
+    )
+  }
+  const { teamId } = options
+  if (teamId !== undefined && (typeof teamId !== 'string' || !TEAM_ID.test(teamId))) {
+    throw new TypeError(
+      'vercel(): teamId must be a Vercel team ID ("team_" followed by letters and digits), the owner_id claim of its tokens',
     )
   }
   const mode = options.issuerMode ?? 'team'
@@ -122,9 +139,20 @@ export function vercel(options: VercelOptions): IssuerProfile<VercelClaims> {
       }
       for (const name of ['user_id', 'plan', 'custom_environment_id'] as const) optionalString(claims, name)
       if (claims.owner !== team) throw new InvalidTokenError('owner', 'owner mismatch')
+      if (teamId !== undefined && claims.owner_id !== teamId) {
+        throw new InvalidTokenError('owner_id', 'owner_id mismatch')
+      }
       if (target.exchangedOnly === true && claims.act === undefined) {
         throw new InvalidTokenError('iss', 'issuer mismatch')
       }
     },
+    present: (claims) => ({ vercel: vercelIdentity(claims as unknown as VercelClaims) }),
+    warnings:
+      teamId === undefined
+        ? [
+            `vercel({ team: '${team}' }) binds the team by its slug only: a slug can be renamed and then ` +
+              'taken by another team. Pass teamId (the owner_id of its tokens, team_…) to pin the team',
+          ]
+        : [],
   })
 }
