@@ -72,12 +72,13 @@ export function details(outcomes: readonly Outcome[]): string {
 /** Uncached verifications per second, one line per runtime that ran the loop. */
 export function throughput(outcomes: readonly Outcome[]): string {
   const lines: string[] = []
+  const nameWidth = Math.max(...outcomes.map((outcome) => outcome.name.length))
   for (const outcome of outcomes) {
     const bench = outcome.report?.bench
     if (bench === null || bench === undefined || bench.ms <= 0) continue
     const perSecond = Math.round((bench.iterations / bench.ms) * 1000)
     lines.push(
-      `${outcome.name.padEnd(16)} ${String(perSecond).padStart(7)} verify/s  (${bench.iterations} in ${bench.ms.toFixed(0)} ms)`,
+      `${outcome.name.padEnd(nameWidth)} ${String(perSecond).padStart(7)} verify/s  (${bench.iterations} in ${bench.ms.toFixed(0)} ms)`,
     )
   }
   return lines.join('\n')

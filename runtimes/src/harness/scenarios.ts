@@ -32,6 +32,15 @@ async function scenario(name: string, check: Check): Promise<ScenarioResult> {
   }
 }
 
+/** `make()` on first call, the same value after: a gate or app that fails to build fails its scenarios. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined
+  return () => {
+    made ??= { value: make() }
+    return made.value
+  }
+}
+
 function assert(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(message)
 }
@@ -66,11 +75,11 @@ const EXPIRED: Refusal = { code: 'ERR_INVALID_TOKEN', status: 401, reason: 'exp'
 const WRONG_AUDIENCE: Refusal = { code: 'ERR_INVALID_TOKEN', status: 401, reason: 'aud' }
 
 function vercelScenarios(input: ScenarioInput): Promise<ScenarioResult>[] {
-  const gate = vercelGate(input, !input.fetchKeys)
+  const gate = once(() => vercelGate(input, !input.fetchKeys))
   const { vercel: fixture } = input
   return [
     scenario('vercel: valid token → claims', async () => {
-      const auth = await gate.verify(fixture.valid)
+      const auth = await gate().verify(fixture.valid)
       assert(auth.profile === 'vercel' && auth.vercel?.owner === fixture.team, 'wrong identity')
       assert(
         auth.claims.sub ===
@@ -79,12 +88,12 @@ function vercelScenarios(input: ScenarioInput): Promise<ScenarioResult>[] {
       )
       return `${auth.vercel.projectId} ${auth.vercel.environment}`
     }),
-    scenario('vercel: expired → 401 exp', () => expectRefusal(gate.verify(fixture.expired), EXPIRED)),
+    scenario('vercel: expired → 401 exp', () => expectRefusal(gate().verify(fixture.expired), EXPIRED)),
     scenario('vercel: wrong audience → 401 aud', () =>
-      expectRefusal(gate.verify(fixture.wrongAudience), WRONG_AUDIENCE),
+      expectRefusal(gate().verify(fixture.wrongAudience), WRONG_AUDIENCE),
     ),
     scenario('vercel: other team → 401 iss', () =>
-      expectRefusal(gate.verify(fixture.otherTeam), {
+      expectRefusal(gate().verify(fixture.otherTeam), {
         code: 'ERR_INVALID_TOKEN',
         status: 401,
         reason: 'iss',
@@ -98,18 +107,18 @@ function vercelScenarios(input: ScenarioInput): Promise<ScenarioResult>[] {
 }
 
 function oidcScenarios(input: ScenarioInput): Promise<ScenarioResult>[] {
-  const gate = oidcGateFor(input)
+  const gate = once(() => oidcGateFor(input))
   const { oidc: fixture } = input
   return [
     scenario('oidc: valid token → claims', async () => {
-      const auth = await gate.verify(fixture.valid)
+      const auth = await gate().verify(fixture.valid)
       assert(auth.profile === 'oidc' && auth.issuer === fixture.issuer, 'wrong issuer')
       assert(typeof auth.claims.client_id === 'string', 'no client_id')
       return `${auth.claims.sub} ${String(auth.claims.scope)}`
     }),
-    scenario('oidc: expired → 401 exp', () => expectRefusal(gate.verify(fixture.expired), EXPIRED)),
+    scenario('oidc: expired → 401 exp', () => expectRefusal(gate().verify(fixture.expired), EXPIRED)),
     scenario('oidc: wrong audience → 401 aud', () =>
-      expectRefusal(gate.verify(fixture.wrongAudience), WRONG_AUDIENCE),
+      expectRefusal(gate().verify(fixture.wrongAudience), WRONG_AUDIENCE),
     ),
   ]
 }
@@ -136,29 +145,29 @@ function honoApp(gate: Gate): Hono {
   const app = new Hono()
   app.use('/api/*', oidcGate(gate))
   app.get('/api/me', (c) => c.json({ project: c.var.auth?.vercel?.projectId ?? null }))
-  app.get('/api/deploy', requirePolicy({ environment: 'production' }), (c) => c.text('deployed'))
+  app.get('/api/deploy', requirePolicy(gate, { environment: 'production' }), (c) => c.text('deployed'))
   return app
 }
 
 function honoScenarios(input: ScenarioInput): Promise<ScenarioResult>[] {
-  const app = honoApp(vercelGate(input, !input.fetchKeys))
+  const app = once(() => honoApp(vercelGate(input, !input.fetchKeys)))
   const bearer = { headers: { authorization: `Bearer ${input.vercel.valid}` } }
   return [
     scenario('hono: valid token → 200', async () => {
-      const res = await app.request('/api/me', bearer)
+      const res = await app().request('/api/me', bearer)
       const body = (await res.json()) as { project: string | null }
       assert(res.status === 200 && body.project !== null, `answered ${res.status} ${JSON.stringify(body)}`)
       assert(res.headers.get('cache-control') === 'no-store', 'no Cache-Control: no-store')
       return `200 ${body.project}`
     }),
     scenario('hono: no token → 401', async () => {
-      const res = await app.request('/api/me')
+      const res = await app().request('/api/me')
       const challenge = res.headers.get('www-authenticate') ?? ''
       assert(res.status === 401 && challenge.startsWith('Bearer'), `answered ${res.status} ${challenge}`)
       return `401 ${challenge}`
     }),
     scenario('hono: policy denied → 403', async () => {
-      const res = await app.request('/api/deploy', bearer)
+      const res = await app().request('/api/deploy', bearer)
       const body = (await res.json()) as { error?: string }
       assert(res.status === 403 && body.error === 'insufficient_scope', `answered ${res.status}`)
       return `403 ${body.error}`
