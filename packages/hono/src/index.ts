@@ -63,6 +63,12 @@ declare module 'hono' {
  */
 export type OidcGateOptions = AdapterOptions
 
+/** What @hono/node-server passes as `c.env`. */
+interface NodeEnv {
+  readonly incoming?: NodeRequestLike
+  readonly outgoing?: { setHeader(name: string, value: string): unknown }
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: implementation signatures only; the overloads carry the claims type.
 type AnyClaims = any
 
@@ -109,7 +115,8 @@ export function oidcGate(
     kit.attach(c)
     // On Node (@hono/node-server) read Node's request: every raw `Authorization` line is seen and no
     // Fetch Headers are built. Elsewhere, the Web-standard request.
-    const incoming = (c.env as { incoming?: NodeRequestLike } | undefined)?.incoming
+    const env = c.env as NodeEnv | undefined
+    const incoming = env?.incoming
     let auth: Auth | undefined
     try {
       auth = await (incoming?.rawHeaders === undefined ? kit.fetch(c.req.raw) : kit.node(incoming))
@@ -118,7 +125,11 @@ export function oidcGate(
     }
     if (auth !== undefined) {
       c.set('auth', auth)
-      for (const name in headers) c.header(name, headers[name])
+      // On Node, on Node's response: writeHead merges it under the handler's own headers, and Hono need
+      // not build a Fetch `Headers` (its slow path on @hono/node-server) for it.
+      const out = env?.outgoing
+      for (const name in headers)
+        out ? out.setHeader(name, headers[name] as string) : c.header(name, headers[name])
     }
     await next()
   }
