@@ -1,0 +1,2 @@
+export type { IoRedisClient, NodeRedisClient, RedisClientLike } from './client.js'
+export { type RedisReplayStoreOptions, redisReplayStore } from './redis-replay-store.js'

@@ -1,0 +1,87 @@
+/**
+ * A real `redis-server` for the tests: started on a free loopback port without persistence, stopped and
+ * restarted by its own PID.
+ */
+
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createConnection, createServer } from 'node:net'
+
+/** A running redis-server. */
+export interface RedisServer {
+  readonly port: number
+  /** Kills the server (SIGKILL: as a crash would) and waits for it to exit. */
+  kill(): Promise<void>
+  /** Starts it again on the same port. */
+  restart(): Promise<void>
+  /** Freezes the process (SIGSTOP): connections stay open, nothing is answered. */
+  pause(): void
+  /** Lets a paused process run again (SIGCONT). */
+  resume(): void
+}
+
+/** A port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+/** Starts `redis-server` on a free port and waits until it answers PING. */
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort()
+  let child = await launch(port)
+  const kill = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = once(child, 'exit')
+    child.kill('SIGKILL')
+    await exited
+  }
+  return {
+    port,
+    kill,
+    async restart() {
+      await kill()
+      child = await launch(port)
+    },
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
+  }
+}
+
+async function launch(port: number): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  )
+  const deadline = Date.now() + 10_000
+  while (Date.now() < deadline) {
+    if (await answersPing(port)) return child
+    if (child.exitCode !== null || child.signalCode !== null) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  child.kill('SIGKILL')
+  throw new Error(`redis-server did not start on port ${port}`)
+}
+
+function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' })
+    socket.setTimeout(500)
+    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.once('data', (data) => {
+      socket.destroy()
+      resolve(data.toString().startsWith('+PONG'))
+    })
+    socket.once('error', () => resolve(false))
+    socket.once('timeout', () => {
+      socket.destroy()
+      resolve(false)
+    })
+  })
+}
