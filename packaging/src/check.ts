@@ -1,7 +1,8 @@
 /**
  * `pnpm packaging`: packs every publishable package, installs the tarballs into a fresh project with npm,
  * compiles a Node consumer and a Workers consumer with `skipLibCheck: false`, and loads each entry with
- * `import` and `require`. Exits non-zero on any failure in our packages. Build first (`pnpm build`).
+ * `import` and `require`, and checks that every package declares `engines.node` `>=20.19`. Exits non-zero
+ * on any failure in our packages. Build first (`pnpm build`).
  *
  * `--keep` leaves the temporary project in place and prints its path.
  */
@@ -14,7 +15,7 @@ import { parseArgs } from 'node:util'
 import { compile, profiles } from './compile.js'
 import { createConsumer } from './consumer.js'
 import { exec } from './exec.js'
-import { packAll } from './pack.js'
+import { enginesMismatches, packAll } from './pack.js'
 
 const PACKAGES_DIR = fileURLToPath(new URL('../../packages/', import.meta.url))
 
@@ -31,6 +32,9 @@ async function main(): Promise<boolean> {
   const consumer = join(work, 'consumer')
   let ok = true
   try {
+    const engines = await enginesMismatches(PACKAGES_DIR)
+    for (const line of engines) console.log(`  FAIL ${line}`)
+    ok &&= engines.length === 0
     const tarballs = await step('pack', () => packAll(PACKAGES_DIR, work))
     console.log(`  ${tarballs.map((tarball) => tarball.name).join(', ')}`)
     await step('npm install into a fresh project', () => createConsumer(consumer, tarballs))

@@ -16,6 +16,24 @@ interface Manifest {
   readonly name: string
   readonly private?: boolean
   readonly exports?: Record<string, unknown>
+  readonly engines?: { readonly node?: string }
+}
+
+/**
+ * The Node range every package declares: `require()` of an ES module works without a flag from 20.19, and
+ * the READMEs promise it.
+ */
+export const NODE_ENGINES = '>=20.19'
+
+/** Packages whose `engines.node` is not {@link NODE_ENGINES}, as messages. */
+export async function enginesMismatches(packagesDir: string): Promise<string[]> {
+  const packages = await publishable(packagesDir)
+  return packages
+    .filter(({ manifest }) => manifest.engines?.node !== NODE_ENGINES)
+    .map(
+      ({ manifest }) =>
+        `${manifest.name}: engines.node is ${JSON.stringify(manifest.engines?.node)}, not "${NODE_ENGINES}"`,
+    )
 }
 
 /** The publishable packages under `packagesDir`. */

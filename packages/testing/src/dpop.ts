@@ -2,12 +2,20 @@
  * DPoP proofs (RFC 9449 §4) and key thumbprints for tests: what a DPoP client sends with each request.
  */
 import { randomUUID } from 'node:crypto'
-import { base64url, calculateJwkThumbprint, exportJWK, type JWK, SignJWT } from 'jose'
+// jose's portable key type in declarations: the DOM lib's `CryptoKey` is not visible to Node projects.
+import {
+  base64url,
+  calculateJwkThumbprint,
+  exportJWK,
+  type JWK,
+  SignJWT,
+  type CryptoKey as WebCryptoKey,
+} from 'jose'
 
 /** A key pair a DPoP client signs with, e.g. from jose's `generateKeyPair('ES256')`. */
 export interface DpopKeyPair {
-  readonly privateKey: CryptoKey
-  readonly publicKey: CryptoKey
+  readonly privateKey: WebCryptoKey
+  readonly publicKey: WebCryptoKey
 }
 
 /**
@@ -90,7 +98,7 @@ export async function createDpopProof(options: DpopProofOptions): Promise<string
  * const token = await issuer.mint({ cnf: { jkt: await dpopThumbprint(key) } })
  * ```
  */
-export async function dpopThumbprint(key: DpopKeyPair | CryptoKey): Promise<string> {
+export async function dpopThumbprint(key: DpopKeyPair | WebCryptoKey): Promise<string> {
   return calculateJwkThumbprint(await publicJwk(key), 'sha256')
 }
 

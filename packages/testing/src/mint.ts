@@ -3,6 +3,7 @@
  * access tokens.
  */
 import { randomUUID } from 'node:crypto'
+import type { CryptoKey } from 'jose'
 import type { DpopKeyPair } from './dpop.js'
 import { vercelIds } from './vercel-ids.js'
 
