@@ -66,7 +66,7 @@ export type OidcGateOptions = AdapterOptions
 /** What @hono/node-server passes as `c.env`. */
 interface NodeEnv {
   readonly incoming?: NodeRequestLike
-  readonly outgoing?: { setHeader(name: string, value: string): unknown }
+  readonly outgoing?: { readonly headersSent: boolean; setHeader(name: string, value: string): unknown }
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: implementation signatures only; the overloads carry the claims type.
@@ -129,7 +129,7 @@ export function oidcGate(
       // not build a Fetch `Headers` (its slow path on @hono/node-server) for it.
       const out = env?.outgoing
       for (const name in headers)
-        out ? out.setHeader(name, headers[name] as string) : c.header(name, headers[name])
+        out ? out.headersSent || out.setHeader(name, headers[name] as string) : c.header(name, headers[name])
     }
     await next()
   }
