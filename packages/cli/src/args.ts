@@ -75,6 +75,20 @@ export function parseTeam(command: string, value: string): string {
   return value
 }
 
+// The team ID rule of the core's vercel({ teamId }): "team_" and letters and digits.
+const TEAM_ID = /^team_[A-Za-z0-9]{1,64}$/
+
+/** A Vercel team ID (`--team-id`), the `owner_id` claim of the team's tokens. */
+export function parseTeamId(command: string, value: string): string {
+  if (!TEAM_ID.test(value)) {
+    throw new UsageError(
+      `--team-id must be a Vercel team ID ("team_" followed by letters and digits), got ${JSON.stringify(value)}`,
+      command,
+    )
+  }
+  return value
+}
+
 /** A Vercel issuer mode (`--mode`). */
 export function parseMode(command: string, value: string | undefined): 'team' | 'global' {
   if (value === undefined || value === 'team') return 'team'

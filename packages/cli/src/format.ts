@@ -45,9 +45,11 @@ export function table(rows: readonly (readonly [string, string])[]): string {
 /** The `vercel({...})` options of the core for a dev issuer, as code to paste. */
 export function vercelOptionsCode(options: {
   readonly team: string
+  readonly teamId?: string | undefined
   readonly issuerMode: 'team' | 'global'
   readonly baseUrl?: string | undefined
 }): string {
+  const id = options.teamId === undefined ? '' : `, teamId: '${options.teamId}'`
   const base = options.baseUrl === undefined ? '' : `, baseUrl: '${options.baseUrl}'`
-  return `vercel({ team: '${options.team}', issuerMode: '${options.issuerMode}'${base} })`
+  return `vercel({ team: '${options.team}'${id}, issuerMode: '${options.issuerMode}'${base} })`
 }

@@ -8,9 +8,12 @@ import { humanDuration, printable, showTime, showValue, table } from './format.j
 import type { Style } from './io.js'
 import type { DecodedToken } from './token.js'
 
-/** The failed check: a verification error, or the policy's refusal. */
+/**
+ * The failed check: a verification error, the policy's refusal, or (`pinning`) a token that only checked
+ * out against the team named by its own claims.
+ */
 export interface Refusal {
-  readonly stage: 'verification' | 'policy'
+  readonly stage: 'verification' | 'policy' | 'pinning'
   readonly code: string
   readonly reason: string
   readonly message: string
@@ -25,6 +28,9 @@ export interface Report {
     /** The `vercel({...})` call this verifier amounts to. */
     readonly snippet: string
     readonly team: string
+    readonly teamId: string | undefined
+    /** Whether the team was named by the user (`--team`, `--team-id`) rather than read from the token. */
+    readonly pinned: boolean
     readonly issuerMode: 'team' | 'global'
     readonly baseUrl: string
     readonly issuers: readonly string[]
@@ -55,6 +61,8 @@ export function toJson(report: Report): unknown {
     claims: report.claims,
     verifier: {
       team: verifier.team,
+      ...(verifier.teamId === undefined ? {} : { teamId: verifier.teamId }),
+      pinned: verifier.pinned,
       issuerMode: verifier.issuerMode,
       baseUrl: verifier.baseUrl,
       issuers: verifier.issuers,
@@ -62,7 +70,7 @@ export function toJson(report: Report): unknown {
       audiences: verifier.audiences,
       now: verifier.now,
     },
-    verification: report.verified ? { valid: true } : { valid: false, ...pick(report.refusal) },
+    verification: verification(report),
     policy:
       policy === undefined
         ? null
@@ -79,6 +87,23 @@ export function toJson(report: Report): unknown {
     refusal: report.refusal ?? null,
     hints: report.hints,
   }
+}
+
+/** The refusal of a token that checked out only against the team named by its own `owner` claim. */
+export function notPinned(team: string): Refusal {
+  return {
+    stage: 'pinning',
+    code: 'NOT_PINNED',
+    reason: 'not-pinned',
+    message: `no team pinned: the team ${team} was read from the token's own owner claim`,
+    status: 401,
+  }
+}
+
+function verification(report: Report): Record<string, unknown> {
+  if (!report.verified) return { valid: false, ...pick(report.refusal) }
+  if (!report.verifier.pinned) return { valid: false, ...pick(notPinned(report.verifier.team)) }
+  return { valid: true }
 }
 
 function pick(refusal: Refusal | undefined): Partial<Refusal> {
@@ -118,8 +143,14 @@ export function render(report: Report, style: Style, now: number): string {
   ]
   if (verifier.nowGiven) rows.push(['now', verifier.now])
   out += table(rows)
-  if (report.verified) out += `  ${ok('valid: signature, issuer, audience, lifetime and Vercel claims')}\n`
-  else if (refusal !== undefined) out += `  ${no(`${refusal.reason}: ${refusal.message}`)}\n`
+  if (report.verified && verifier.pinned) {
+    out += `  ${ok('valid: signature, issuer, audience, lifetime and Vercel claims')}\n`
+  } else if (report.verified) {
+    out += `  ${ok(`signature, issuer, audience, lifetime and Vercel claims check out for team ${verifier.team}`)}\n`
+  } else if (refusal !== undefined) out += `  ${no(`${refusal.reason}: ${refusal.message}`)}\n`
+  if (!verifier.pinned) {
+    out += `  ${no("not pinned: no --team or --team-id, so the team was read from the token's own owner claim and a token of any team would pass")}\n`
+  }
 
   if (policy === undefined) {
     out += heading('Policy', style('dim', 'none (check one with --policy FILE)'))
@@ -138,7 +169,9 @@ export function render(report: Report, style: Style, now: number): string {
   for (const hint of report.hints) out += `${style('yellow', `hint: ${hint}`)}\n`
   out += '\n'
   if (refusal === undefined) out += `${style(['bold', 'green'], 'allowed')}\n`
-  else {
+  else if (refusal.stage === 'pinning') {
+    out += `${style(['bold', 'red'], 'not pinned')} (${refusal.message}: pass --team or --team-id)\n`
+  } else {
     out += `${style(['bold', 'red'], `refused: ${refusal.reason}`)} (${refusal.status} ${refusal.code}: ${refusal.message})\n`
   }
   return out
@@ -165,6 +198,11 @@ export function hints(
     if (event.type === 'jwks.key-ignored') {
       out.push(`JWKS key ${printable(event.kid ?? '(no kid)')} ignored: ${event.reason}`)
     }
+  }
+  if (refusal?.stage === 'pinning') {
+    const id =
+      typeof decoded.claims.owner_id === 'string' ? ` --team-id ${showValue(decoded.claims.owner_id)}` : ''
+    out.push(`once you know it is a team you trust, pass --team ${context.team}${id}`)
   }
   if (refusal === undefined || refusal.stage !== 'verification') return out
   const { claims, header } = decoded
@@ -205,6 +243,12 @@ export function hints(
       break
     case 'owner':
       out.push(`the token's owner is ${showValue(claims.owner)}, the team is ${context.team}`)
+      break
+    case 'owner_id':
+      out.push(
+        `the token's owner_id is ${showValue(claims.owner_id)}, not the --team-id given: ` +
+          'another team, perhaps one that took over the slug',
+      )
       break
     case 'kid':
       out.push(

@@ -6,6 +6,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { TestIssuerKeyFile } from '@oidc-gate/testing'
 import { UsageError } from './errors.js'
+import type { Io } from './io.js'
 
 /**
  * Reads a key file. Returns `undefined` when `optional` and the file does not exist.
@@ -50,6 +51,16 @@ export async function readKeyFile(
 export async function isShared(path: string): Promise<boolean> {
   if (process.platform === 'win32') return false
   return ((await stat(path)).mode & 0o077) !== 0
+}
+
+/**
+ * Warns on stderr when the key file can be read by other users: it holds private signing keys, and
+ * whoever reads it can mint tokens the dev issuer vouches for.
+ */
+export async function warnIfShared(path: string, io: Io): Promise<void> {
+  if (await isShared(path)) {
+    io.stderr.write(`oidc-gate: warning: ${path} is readable by other users; chmod 600 it\n`)
+  }
 }
 
 /** Writes a new key file with mode 0600 (its directory is created, 0700). Never overwrites a file. */

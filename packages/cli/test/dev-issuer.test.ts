@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { vercelIds } from '@oidc-gate/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Running, start } from './cli.js'
 
@@ -25,14 +26,17 @@ async function devIssuer(args: readonly string[], ready: (stdout: string) => boo
 const jsonLine = (stdout: string): boolean => stdout.includes('\n')
 
 describe.concurrent('oidc-gate dev-issuer', { timeout: 20_000 }, () => {
-  it('prints its URL and the vercel() options, serves the JWKS, saves the keys 0600 and stops on SIGTERM', async () => {
+  it('prints its URL and the vercel() options with the team ID, serves the JWKS, saves the keys 0600 and stops on SIGTERM', async () => {
     const keys = join(dir, 'nested', 'keys.json')
     const issuer = await devIssuer(['--port', '0', '--team', 'acme', '--keys', keys], (out) =>
       out.includes('Press Ctrl+C'),
     )
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(issuer.stdout())?.[1]
     expect(url).toBeDefined()
-    expect(issuer.stdout()).toContain(`vercel({ team: 'acme', issuerMode: 'team', baseUrl: '${url}' })`)
+    const teamId = vercelIds('acme').ownerId
+    expect(issuer.stdout()).toContain(
+      `vercel({ team: 'acme', teamId: '${teamId}', issuerMode: 'team', baseUrl: '${url}' })`,
+    )
     expect(issuer.stdout()).toContain(`OIDC_GATE_BASE_URL=${url} OIDC_GATE_TEAM=acme`)
     expect(issuer.stdout()).toContain(`oidc-gate mint --keys ${keys} --issuer-url ${url} --team acme`)
 
@@ -61,9 +65,10 @@ describe.concurrent('oidc-gate dev-issuer', { timeout: 20_000 }, () => {
       issuer: info.url,
       jwksUri: `${info.url}/.well-known/jwks`,
       team: 'beta',
+      teamId: vercelIds('beta').ownerId,
       mode: 'global',
       temporaryKeys: true,
-      vercel: { team: 'beta', issuerMode: 'global', baseUrl: info.url },
+      vercel: { team: 'beta', teamId: vercelIds('beta').ownerId, issuerMode: 'global', baseUrl: info.url },
       env: { OIDC_GATE_BASE_URL: info.url, OIDC_GATE_TEAM: 'beta' },
     })
     expect(JSON.parse(await readFile(info.keys, 'utf8')).current).toBe(info.kid)

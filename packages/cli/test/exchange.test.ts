@@ -51,6 +51,8 @@ describe.concurrent('oidc-gate exchange (with dev-issuer and mint: the README wa
     const inspected = await cli([
       'inspect',
       exchanged,
+      '--team',
+      'acme',
       '--issuer-url',
       url,
       '--audience',

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createTestIssuer, type TestIssuer } from '@oidc-gate/testing'
+import { createTestIssuer, type TestIssuer, vercelIds } from '@oidc-gate/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { claimsOf, cli } from './cli.js'
 
@@ -26,9 +26,17 @@ afterAll(async () => {
 })
 
 describe.concurrent('oidc-gate inspect', { timeout: 20_000 }, () => {
-  it('shows header, claims and the verifier, and exits 0 for a valid token the policy allows', async () => {
-    // No --team: the team is the token's owner.
-    const result = await cli(['inspect', valid, '--issuer-url', issuer.url, '--policy', policy])
+  it('shows header, claims and the verifier, and exits 0 for a valid token of the pinned team the policy allows', async () => {
+    const result = await cli([
+      'inspect',
+      valid,
+      '--team',
+      'acme',
+      '--issuer-url',
+      issuer.url,
+      '--policy',
+      policy,
+    ])
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     expect(result.stdout).toContain(`kid  ${issuer.kid}`)
@@ -52,7 +60,16 @@ describe.concurrent('oidc-gate inspect', { timeout: 20_000 }, () => {
 
   it('exits 1 for a token the policy refuses and shows the failed rule', async () => {
     const token = await issuer.mint({ environment: 'development' })
-    const result = await cli(['inspect', token, '--issuer-url', issuer.url, '--policy', policy])
+    const result = await cli([
+      'inspect',
+      token,
+      '--team',
+      'acme',
+      '--issuer-url',
+      issuer.url,
+      '--policy',
+      policy,
+    ])
     expect(result.code).toBe(1)
     expect(result.stdout).toContain('✓ valid')
     expect(result.stdout).toContain(
@@ -62,13 +79,24 @@ describe.concurrent('oidc-gate inspect', { timeout: 20_000 }, () => {
   })
 
   it('prints one JSON document with --json', async () => {
-    const ok = await cli(['inspect', valid, '--issuer-url', issuer.url, '--policy', policy, '--json'])
+    const ok = await cli([
+      'inspect',
+      valid,
+      '--team',
+      'acme',
+      '--issuer-url',
+      issuer.url,
+      '--policy',
+      policy,
+      '--json',
+    ])
     expect(ok.code).toBe(0)
     expect(JSON.parse(ok.stdout)).toEqual({
       header: { alg: 'RS256', typ: 'JWT', kid: issuer.kid },
       claims: claimsOf(valid),
       verifier: {
         team: 'acme',
+        pinned: true,
         issuerMode: 'team',
         baseUrl: issuer.url,
         issuers: [`${issuer.url}/acme`],
@@ -97,6 +125,8 @@ describe.concurrent('oidc-gate inspect', { timeout: 20_000 }, () => {
     const result = await cli([
       'inspect',
       expired,
+      '--team',
+      'acme',
       '--issuer-url',
       issuer.url,
       '--now',
@@ -116,5 +146,63 @@ describe.concurrent('oidc-gate inspect', { timeout: 20_000 }, () => {
     expect(result.stdout).toContain(
       `hint: the token's iss is ${issuer.url}/acme; accepted: ${issuer.url}/other`,
     )
+  })
+
+  it('never calls a token valid on its own word: without --team or --team-id it says "not pinned" and exits 1', async () => {
+    // A token of a team nobody configured, from the same issuer (whose keys every team shares).
+    const foreign = await issuer.mint({
+      owner: 'evil',
+      iss: `${issuer.url}/evil`,
+      aud: 'https://vercel.com/evil',
+    })
+    const result = await cli(['inspect', foreign, '--issuer-url', issuer.url])
+    expect(result.code).toBe(1)
+    expect(result.stdout).not.toContain('✓ valid')
+    expect(result.stdout).toContain('check out for team evil')
+    expect(result.stdout).toContain('✗ not pinned: no --team or --team-id')
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toMatch(/^not pinned \(no team pinned/)
+    expect(result.stdout).toContain(
+      `hint: once you know it is a team you trust, pass --team evil --team-id ${vercelIds('evil').ownerId}`,
+    )
+
+    const json = await cli(['inspect', foreign, '--issuer-url', issuer.url, '--json'])
+    expect(json.code).toBe(1)
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      verifier: { team: 'evil', pinned: false },
+      verification: { valid: false, reason: 'not-pinned', code: 'NOT_PINNED' },
+      allowed: false,
+      refusal: { stage: 'pinning', reason: 'not-pinned' },
+    })
+  })
+
+  it('pins the team by its ID with --team-id: exit 0 for its token, exit 1 owner_id for a token with another owner_id', async () => {
+    const teamId = vercelIds('acme').ownerId
+    const ok = await cli(['inspect', valid, '--team-id', teamId, '--issuer-url', issuer.url])
+    expect(ok.code).toBe(0)
+    expect(ok.stdout).toContain(
+      `vercel({ team: 'acme', teamId: '${teamId}', issuerMode: 'team', baseUrl: '${issuer.url}' })`,
+    )
+    expect(ok.stdout).toContain('✓ valid')
+
+    const takeover = await issuer.mint({ owner_id: vercelIds('someone-else').ownerId })
+    const refused = await cli([
+      'inspect',
+      takeover,
+      '--team',
+      'acme',
+      '--team-id',
+      teamId,
+      '--issuer-url',
+      issuer.url,
+    ])
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toContain('refused: owner_id (401 ERR_INVALID_TOKEN: owner_id mismatch)')
+    expect(refused.stdout).toContain("hint: the token's owner_id is")
+  })
+
+  it('refuses a --team-id that is not a Vercel team ID with a usage error', async () => {
+    const result = await cli(['inspect', valid, '--team-id', 'acme'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('--team-id must be a Vercel team ID')
   })
 })

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createGate, vercel } from '@oidc-gate/core'
@@ -57,5 +57,15 @@ describe.concurrent('oidc-gate mint', { timeout: 20_000 }, () => {
     })
     expect(auth.claims.exp - auth.claims.iat).toBe(900)
     gate.close()
+  })
+
+  it('warns on stderr when the key file is readable by other users, as dev-issuer does, and still mints', async () => {
+    const shared = join(dir, 'shared-keys.json')
+    await writeFile(shared, JSON.stringify(issuer.exportKeys()), { mode: 0o644 })
+    await chmod(shared, 0o644)
+    const result = await cli(['mint', '--keys', shared])
+    expect(result.code).toBe(0)
+    expect(result.stderr).toBe(`oidc-gate: warning: ${shared} is readable by other users; chmod 600 it\n`)
+    expect(result.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/)
   })
 })

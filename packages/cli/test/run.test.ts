@@ -122,7 +122,7 @@ describe('run(): usage, help, colour', () => {
 
   it('colours output on a terminal, unless NO_COLOR', async () => {
     const token = await issuer.mint()
-    const args = ['inspect', token, '--issuer-url', issuer.url]
+    const args = ['inspect', token, '--team', 'acme', '--issuer-url', issuer.url]
     const tty = capture({ tty: true })
     expect(await run(args, tty.io)).toBe(0)
     expect(tty.stdout()).toContain('\u001b[32m✓ valid')
@@ -134,7 +134,7 @@ describe('run(): usage, help, colour', () => {
   it('escapes control and bidi characters of claims, also in colour', async () => {
     const token = await issuer.mint({ plan: 'pro\u001b[2J\u202e' })
     const out = capture({ env: { FORCE_COLOR: '1' } })
-    expect(await run(['inspect', token, '--issuer-url', issuer.url], out.io)).toBe(0)
+    expect(await run(['inspect', token, '--team', 'acme', '--issuer-url', issuer.url], out.io)).toBe(0)
     expect(out.stdout()).toContain('pro\\u001b[2J\\u202e')
     expect(out.stdout()).toContain('\u001b[32m✓ valid')
     expect(out.stdout()).not.toContain('\u001b[2J')
@@ -146,7 +146,8 @@ describe('run(): usage, help, colour', () => {
     const exp = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).exp as number
     const now = new Date((exp - 60) * 1000).toISOString()
     const out = capture()
-    expect(await run(['inspect', token, '--issuer-url', issuer.url, '--now', now, '--json'], out.io)).toBe(0)
+    const args = ['inspect', token, '--team', 'acme', '--issuer-url', issuer.url, '--now', now, '--json']
+    expect(await run(args, out.io)).toBe(0)
     expect(JSON.parse(out.stdout()).verifier.now).toBe(now)
   })
 })
@@ -195,7 +196,10 @@ describe('run(): inspect', () => {
     for (const file of [jwksFile, keys]) {
       const out = capture()
       expect(
-        await run(['inspect', token, '--jwks', file, '--issuer-url', issuer.url, '--json'], out.io),
+        await run(
+          ['inspect', token, '--team', 'acme', '--jwks', file, '--issuer-url', issuer.url, '--json'],
+          out.io,
+        ),
       ).toBe(0)
       expect(JSON.parse(out.stdout()).verifier.jwksUri).toBe(file)
     }

@@ -46,7 +46,7 @@ describe('vercel({ teamId })', () => {
 
   it('still checks the slug: the same owner_id under another owner is refused', async () => {
     const { gate } = gateWith({ teamId })
-    await expectInvalidToken(gate.verify(await issuer.mint({ owner: 'renamed' })), 'owner')
+    await expectInvalidToken(gate.verify(await issuer.mint({ owner: 'renamed', owner_id: teamId })), 'owner')
   })
 
   for (const bad of [

@@ -5,13 +5,13 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { TestIssuer } from '@oidc-gate/testing'
+import { type TestIssuer, vercelIds } from '@oidc-gate/testing'
 import { DEFAULT_PORT, DEFAULT_TEAM, parseCommandArgs, parseMode, parsePort, parseTeam } from '../args.js'
 import type { Command } from '../command.js'
 import { table, vercelOptionsCode } from '../format.js'
 import { type Io, styler } from '../io.js'
 import { startIssuer } from '../issuer.js'
-import { isShared, readKeyFile, writeKeyFile } from '../key-file.js'
+import { readKeyFile, warnIfShared, writeKeyFile } from '../key-file.js'
 
 const NAME = 'dev-issuer'
 
@@ -19,7 +19,8 @@ const HELP = `Usage: oidc-gate dev-issuer [--port N] [--team SLUG] [--mode team|
 
 Runs a local Vercel-compatible OIDC issuer on 127.0.0.1 (discovery, JWKS, POST /~token token exchange)
 until Ctrl+C (SIGINT) or SIGTERM, and prints the vercel({ ... }) options that make @oidc-gate/core trust
-it. Test tooling: its keys are throwaway keys, never trust it in production.
+it, the team pinned by its ID (teamId, the owner_id of the tokens; the same for a team slug on every
+start). Test tooling: its keys are throwaway keys, never trust it in production.
 
 Options:
   --port N        TCP port on 127.0.0.1; 0 picks a free port. Default ${DEFAULT_PORT}.
@@ -60,9 +61,7 @@ export const devIssuer: Command = {
     const mode = parseMode(NAME, values.mode)
     const keysPath = values.keys === undefined ? undefined : resolve(values.keys)
     const loaded = keysPath === undefined ? undefined : await readKeyFile(NAME, keysPath, true)
-    if (keysPath !== undefined && loaded !== undefined && (await isShared(keysPath))) {
-      io.stderr.write(`oidc-gate: warning: ${keysPath} is readable by other users; chmod 600 it\n`)
-    }
+    if (keysPath !== undefined && loaded !== undefined) await warnIfShared(keysPath, io)
 
     // Listen before anything is printed: whoever reads the URL may signal at once.
     const stopped = io.untilStopped()
@@ -107,7 +106,13 @@ function report(
   keysNote: string,
   temporary: boolean,
 ): void {
-  const options = { team: issuer.team, issuerMode: issuer.mode, baseUrl: issuer.url }
+  // The team's ID pins the team for good: its tokens carry it as owner_id, and slugs can change hands.
+  const options = {
+    team: issuer.team,
+    teamId: vercelIds(issuer.team).ownerId,
+    issuerMode: issuer.mode,
+    baseUrl: issuer.url,
+  }
   const mintCommand = `oidc-gate mint --keys ${keyFile} --issuer-url ${issuer.url} --team ${issuer.team}${
     issuer.mode === 'global' ? ' --mode global' : ''
   }`
@@ -119,6 +124,7 @@ function report(
         jwksUri: issuer.jwksUri,
         exchangeUri: `${issuer.url}/~token`,
         team: issuer.team,
+        teamId: options.teamId,
         mode: issuer.mode,
         kid: issuer.kid,
         keys: keyFile,
@@ -135,6 +141,7 @@ function report(
     `${style('bold', 'oidc-gate dev issuer')} listening on ${style('cyan', issuer.url)}\n` +
       table([
         ['issuer', `${issuer.issuer} (${issuer.mode} mode)`],
+        ['team', `${issuer.team} (ID ${options.teamId}, the owner_id of its tokens)`],
         ['jwks', issuer.jwksUri],
         ['exchange', `POST ${issuer.url}/~token`],
         ['kid', issuer.kid],

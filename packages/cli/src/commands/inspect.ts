@@ -1,6 +1,9 @@
 /**
  * `oidc-gate inspect`: decodes a token, verifies it with the core exactly as an API configured with
- * `vercel({ team, issuerMode, baseUrl })` would, and explains the policy decision rule by rule.
+ * `vercel({ team, teamId, issuerMode, baseUrl })` would, and explains the policy decision rule by rule.
+ *
+ * A token is only called valid against a team the user names (`--team`, `--team-id`): a team read from
+ * the token's own `owner` claim pins nothing, so such a check ends "not pinned" with exit code 1.
  */
 import { resolve } from 'node:path'
 import {
@@ -21,12 +24,13 @@ import {
   parseIssuerUrl,
   parseMode,
   parseTeam,
+  parseTeamId,
   parseTime,
 } from '../args.js'
 import type { Command } from '../command.js'
 import { UsageError } from '../errors.js'
 import { vercelOptionsCode } from '../format.js'
-import { hints, type Refusal, type Report, render, toJson } from '../inspect-report.js'
+import { hints, notPinned, type Refusal, type Report, render, toJson } from '../inspect-report.js'
 import { type Io, styler } from '../io.js'
 import { readJsonFile } from '../json-file.js'
 import { serveJwks } from '../jwks-server.js'
@@ -35,7 +39,7 @@ import { type DecodedToken, decodeToken, readToken } from '../token.js'
 
 const NAME = 'inspect'
 
-const HELP = `Usage: oidc-gate inspect [TOKEN | -] [--team SLUG] [--mode team|global]
+const HELP = `Usage: oidc-gate inspect [TOKEN | -] [--team SLUG] [--team-id ID] [--mode team|global]
                          [--issuer-url URL | --jwks FILE] [--audience AUD]... [--policy FILE]
                          [--now TIME] [--json]
 
@@ -44,8 +48,13 @@ Decodes a Vercel OIDC token (header and claims, even when it does not verify), v
 the decision of a policy rule by rule. Reads the token from stdin with "-" (or when none is given and
 stdin is not a terminal); a leading "Bearer " is ignored.
 
-Exit codes: 0 valid (and allowed by the policy), 1 refused (the failed check is named: exp, aud, iss,
-signature, policy, ...), 2 usage error (bad option, not a JWT, missing file).
+The team is the trust anchor: without --team or --team-id nothing is pinned, the token is checked
+against the team of its own owner claim (so a token of any team would pass) and the verdict is
+"not pinned" (exit 1).
+
+Exit codes: 0 valid for the pinned team (and allowed by the policy), 1 refused (the failed check is
+named: exp, aud, iss, owner_id, signature, policy, ..., or not pinned), 2 usage error (bad option, not
+a JWT, missing file).
 
 Where the keys come from:
   (default)          Vercel's issuer, https://oidc.vercel.com (fetched over the network).
@@ -56,7 +65,10 @@ Where the keys come from:
                      Vercel's, or --issuer-url's when both are given.
 
 Options:
-  --team SLUG        Team whose tokens are accepted. Default: the token's owner claim.
+  --team SLUG        Team whose tokens are accepted (iss, aud and the owner claim). Default: the
+                     token's owner claim, which pins nothing.
+  --team-id ID       The team's ID (team_...): the owner_id claim must equal it, as with
+                     vercel({ teamId }). Pins the team by itself; with --team, both are checked.
   --mode MODE        Issuer mode of the project: team or global. Default team.
   --audience AUD     Accepted audience (repeatable). Default https://vercel.com/<team>; exchanged
                      tokens carry the audience they were exchanged for.
@@ -66,9 +78,9 @@ Options:
   -h, --help         Show this help.
 
 Examples:
-  oidc-gate inspect "$TOKEN" --issuer-url ${DEFAULT_ISSUER_URL} --policy policy.json
-  echo "$TOKEN" | oidc-gate inspect - --jwks .oidc-gate/keys.json --issuer-url ${DEFAULT_ISSUER_URL} --json
-  oidc-gate inspect "$VERCEL_OIDC_TOKEN" --now 2025-01-01T12:00:00Z
+  oidc-gate inspect "$TOKEN" --team acme --issuer-url ${DEFAULT_ISSUER_URL} --policy policy.json
+  echo "$TOKEN" | oidc-gate inspect - --team acme --jwks .oidc-gate/keys.json --issuer-url ${DEFAULT_ISSUER_URL} --json
+  oidc-gate inspect "$VERCEL_OIDC_TOKEN" --team-id team_nLlpyC6REAqxydlFKbrMDlud --now 2025-01-01T12:00:00Z
 `
 
 /** `oidc-gate inspect`. */
@@ -93,6 +105,9 @@ interface Request {
   readonly token: string
   readonly decoded: DecodedToken
   readonly team: string
+  readonly teamId: string | undefined
+  /** Whether the user named the team (`--team` or `--team-id`), rather than the token. */
+  readonly pinned: boolean
   readonly mode: 'team' | 'global'
   readonly baseUrl: string | undefined
   readonly audience: string[] | undefined
@@ -109,6 +124,7 @@ async function parse(args: string[], io: Io): Promise<Request> {
     allowPositionals: true,
     options: {
       team: { type: 'string' },
+      'team-id': { type: 'string' },
       mode: { type: 'string' },
       'issuer-url': { type: 'string' },
       jwks: { type: 'string' },
@@ -138,10 +154,13 @@ async function parse(args: string[], io: Io): Promise<Request> {
   const token = await readToken(NAME, argument, io)
   const decoded = decodeToken(NAME, token)
   const team = values.team === undefined ? ownerTeam(decoded) : parseTeam(NAME, values.team)
+  const teamId = values['team-id'] === undefined ? undefined : parseTeamId(NAME, values['team-id'])
   return {
     token,
     decoded,
     team,
+    teamId,
+    pinned: values.team !== undefined || teamId !== undefined,
     mode,
     baseUrl,
     audience,
@@ -155,7 +174,7 @@ async function parse(args: string[], io: Io): Promise<Request> {
 
 /** Verifies the token with a gate configured as the API would be, then explains the policy. */
 async function examine(request: Request): Promise<Report> {
-  const { token, decoded, team, mode, baseUrl, audience, nowMs } = request
+  const { token, decoded, team, teamId, pinned, mode, baseUrl, audience, nowMs } = request
   const server = request.jwks === undefined ? undefined : await serveJwks(request.jwks.document)
   const events: GateEvent[] = []
   try {
@@ -163,6 +182,7 @@ async function examine(request: Request): Promise<Report> {
     try {
       profile = vercel({
         team,
+        ...(teamId === undefined ? {} : { teamId }),
         issuerMode: mode,
         ...(baseUrl === undefined ? {} : { baseUrl }),
         ...(server === undefined ? {} : { jwksUri: server.url }),
@@ -201,6 +221,8 @@ async function examine(request: Request): Promise<Report> {
         const { code, reason, message, status } = error
         refusal = { stage: verified ? 'policy' : 'verification', code, reason, message, status }
       }
+      // Checked against the token's own team: it says nothing about whether this is a team to trust.
+      if (!pinned && refusal === undefined) refusal = notPinned(team)
       // A token that failed verification still gets its policy explained, on its unverified claims.
       if (policy !== undefined && decision === undefined) decision = policy.explain(decoded.claims)
 
@@ -208,8 +230,10 @@ async function examine(request: Request): Promise<Report> {
         header: decoded.header,
         claims: decoded.claims,
         verifier: {
-          snippet: vercelOptionsCode({ team, issuerMode: mode, baseUrl }),
+          snippet: vercelOptionsCode({ team, teamId, issuerMode: mode, baseUrl }),
           team,
+          teamId,
+          pinned,
           issuerMode: mode,
           baseUrl: baseUrl ?? 'https://oidc.vercel.com',
           issuers: profile.targets.map((t) => t.issuer),

@@ -21,7 +21,7 @@ import type { Command } from '../command.js'
 import { CommandError, UsageError } from '../errors.js'
 import { fetchFailure } from '../fetch-error.js'
 import { startIssuer } from '../issuer.js'
-import { readKeyFile } from '../key-file.js'
+import { readKeyFile, warnIfShared } from '../key-file.js'
 
 const NAME = 'mint'
 
@@ -106,6 +106,7 @@ export const mint: Command = {
 
     const path = resolve(values.keys)
     const keys = await readKeyFile(NAME, path)
+    await warnIfShared(path, io)
     if (checkIssuer) await ensurePublished(url, team, mode, keys, path)
     const issuer = await startIssuer(NAME, { team, mode, keys }, path)
     try {
