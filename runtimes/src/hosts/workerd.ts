@@ -58,27 +58,52 @@ async function waitUntilListening(origin: string, child: ChildProcess, log: () =
   throw new Error(`workerd did not listen within 15 s\n${log()}`)
 }
 
-/** Starts workerd, runs the scenarios and the timed loop over HTTP, stops it. */
-export async function runWorkerd(options: WorkerdOptions, input: ScenarioInput): Promise<RunReport> {
+/** A running workerd; `stop()` ends it (by its own PID) and resolves once it has exited. */
+interface Workerd {
+  readonly origin: string
+  stop(): Promise<void>
+}
+
+/** Starts workerd on a free port and waits until it answers; `undefined` if it exited first (port taken). */
+async function startWorkerd(options: WorkerdOptions): Promise<Workerd | undefined> {
   const port = await freePort()
   const name = `workerd-${options.loopback ? 'loopback' : 'default'}-${options.flags.join('-') || 'plain'}`
   const configFile = join(dirname(options.bundle), `${name}.capnp`)
   await writeFile(configFile, config(options, port))
   const child = spawn(options.binary, ['serve', configFile], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()))
   let output = ''
   const collect = (chunk: Buffer): void => {
     output += chunk.toString()
   }
   child.stdout.on('data', collect)
   child.stderr.on('data', collect)
+  const stop = async (): Promise<void> => {
+    child.kill('SIGTERM')
+    await exited
+  }
   const origin = `http://127.0.0.1:${port}`
   try {
     await waitUntilListening(origin, child, () => output)
+  } catch (error) {
+    await stop()
+    if (/Address already in use/i.test(output)) return undefined
+    throw error
+  }
+  return { origin, stop }
+}
+
+/** Starts workerd, runs the scenarios and the timed loop over HTTP, stops it. */
+export async function runWorkerd(options: WorkerdOptions, input: ScenarioInput): Promise<RunReport> {
+  let workerd: Workerd | undefined
+  // A free port can be taken between the probe and workerd's bind: try another.
+  for (let attempt = 0; attempt < 3 && workerd === undefined; attempt++) workerd = await startWorkerd(options)
+  if (workerd === undefined) throw new Error('workerd found no free port in 3 attempts')
+  const { origin } = workerd
+  try {
     const signal = AbortSignal.timeout(RUN_TIMEOUT)
     return await runOverFetch((path, body) => fetch(origin + path, { method: 'POST', body, signal }), input)
   } finally {
-    const exited = new Promise((resolve) => child.once('close', resolve))
-    child.kill('SIGTERM')
-    await exited
+    await workerd.stop()
   }
 }
