@@ -89,7 +89,7 @@ export type OidcGateOptions = AdapterOptions
  * The options of `app.register(oidcGate, options)`: the gate (`{ gate }`) or its options, plus
  * `optional` and `errors`.
  */
-export type OidcGatePluginOptions = (GateOptions | { readonly gate: Gate<unknown> }) & OidcGateOptions
+export type OidcGatePluginOptions = (GateOptions | { readonly gate: Gate<AnyClaims> }) & OidcGateOptions
 
 const META = { name: '@oidc-gate/fastify', fastify: '5.x' }
 
@@ -119,24 +119,28 @@ type AnyClaims = any
  * }))
  * ```
  */
-export function oidcGate(instance: FastifyInstance, options: OidcGatePluginOptions): Promise<void>
 export function oidcGate<C>(gate: Gate<C>, options?: OidcGateOptions): FastifyPluginAsync
 export function oidcGate<P extends IssuerProfile>(
   gateOptions: GateOptions<P>,
   options?: OidcGateOptions,
 ): FastifyPluginAsync
+// Last: the signature TypeScript checks `app.register(oidcGate, options)` against.
+export function oidcGate(instance: FastifyInstance, options: OidcGatePluginOptions): Promise<void>
 export function oidcGate(
   first: FastifyInstance | Gate | GateOptions,
   options?: OidcGateOptions | OidcGatePluginOptions,
 ): FastifyPluginAsync | Promise<void> {
-  if (isFastify(first)) {
-    const [gate, adapterOptions] = splitPluginOptions(options as OidcGatePluginOptions)
-    return setup(first, adapterKit<AnyClaims>(gate, adapterOptions, 'fastify'))
-  }
+  if (isFastify(first)) return register(first, options as OidcGatePluginOptions)
   const kit = adapterKit<AnyClaims>(first, options as OidcGateOptions, 'fastify')
   return fp(async (fastify: FastifyInstance) => setup(fastify, kit), META)
 }
 fp(oidcGate as unknown as FastifyPluginAsync, META)
+
+// Async, so that a bad option rejects the registration instead of throwing inside Fastify's loader.
+async function register(fastify: FastifyInstance, options: OidcGatePluginOptions): Promise<void> {
+  const [gate, adapterOptions] = splitPluginOptions(options)
+  return setup(fastify, adapterKit<AnyClaims>(gate, adapterOptions, 'fastify'))
+}
 
 async function setup(fastify: FastifyInstance, kit: AdapterKit<AnyClaims>): Promise<void> {
   const { gate, headers } = kit

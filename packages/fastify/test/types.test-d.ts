@@ -1,4 +1,4 @@
-import type { VercelAuth, VercelClaims } from '@oidc-gate/core'
+import { createGate, type VercelAuth, type VercelClaims, vercel } from '@oidc-gate/core'
 import Fastify, { type FastifyPluginAsync, type FastifyRequest } from 'fastify'
 import { describe, expectTypeOf, it } from 'vitest'
 import { oidcGate, type RequestAuth, requirePolicy } from '../src/index.js'
@@ -9,6 +9,8 @@ declare module '../src/index.js' {
     claims: VercelClaims
   }
 }
+
+const gate = createGate({ issuers: [vercel({ team: 'acme' })] })
 
 describe('request.auth', () => {
   it('is the registered profile’s Auth, or null', () => {
@@ -27,17 +29,33 @@ describe('request.auth', () => {
 })
 
 describe('plugin and route options', () => {
-  it('is a plugin to register', () => {
-    expectTypeOf(oidcGate).returns.toEqualTypeOf<FastifyPluginAsync>()
+  it('is a plugin to register, built from a gate or the gate options', () => {
+    expectTypeOf(oidcGate(gate)).toEqualTypeOf<FastifyPluginAsync>()
+    expectTypeOf(
+      oidcGate({ issuers: [vercel({ team: 'acme' })] }, { optional: true }),
+    ).toEqualTypeOf<FastifyPluginAsync>()
   })
 
-  it('types requirePolicy() with the registered claims, and accepts config.policy', () => {
+  it('registers the Fastify way, with the gate or its options', async () => {
+    const app = Fastify()
+    await app.register(oidcGate, { gate, errors: 'framework' })
+    await app.register(oidcGate, { issuers: [vercel({ team: 'acme' })], optional: true })
+    // @ts-expect-error `optional` is a boolean
+    await app.register(oidcGate, { gate, optional: 'yes' })
+  })
+
+  it('types requirePolicy(gate, policy) with the gate’s claims, and accepts config.policy', () => {
     // Fastify infers a route's config type from the literal, so a typo in config.policy is caught at
     // boot (when the route is declared), not by the compiler.
     const app = Fastify()
     app.get('/a', { config: { policy: { environment: 'production' } } }, async () => null)
+    requirePolicy(gate, { environment: 'production' })
     // @ts-expect-error `enviroment` is not a Vercel claim
-    requirePolicy({ enviroment: 'production' })
+    requirePolicy(gate, { enviroment: 'production' })
+    // @ts-expect-error `enviroment` is not a Vercel claim
+    requirePolicy(gate, { not: { enviroment: 'preview' } })
+    // @ts-expect-error the gate comes first
+    requirePolicy({ environment: 'production' })
   })
 
   it('fits the hooks of routes with their own generics', () => {
@@ -45,8 +63,8 @@ describe('plugin and route options', () => {
     app.get<{ Params: { id: string } }>(
       '/items/:id',
       {
-        preHandler: requirePolicy({ project_id: 'prj_1' }),
-        onRequest: [requirePolicy({ environment: 'preview' })],
+        preHandler: requirePolicy(gate, { project_id: 'prj_1' }),
+        onRequest: [requirePolicy(gate, { environment: 'preview' })],
       },
       async (request) => request.params.id,
     )

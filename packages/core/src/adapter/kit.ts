@@ -126,7 +126,8 @@ export function splitPluginOptions<C>(
   }
   if (gate !== undefined) {
     if (Object.keys(gateOptions).length > 0) {
-      throw new TypeError('oidcGate(): pass either { gate } or the gate options, not both')
+      const names = Object.keys(gateOptions).join('", "')
+      throw new TypeError(`oidcGate(): pass either { gate } or the gate options, not both (got "${names}")`)
     }
     return [gate, adapterOptions]
   }
