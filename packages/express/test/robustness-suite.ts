@@ -73,7 +73,12 @@ export function watchProcess(): ProcessWatch {
     crashes.push(error)
   }
   process.on('unhandledRejection', onCrash).on('uncaughtException', onCrash)
-  const spies = [vi.spyOn(process.stderr, 'write'), vi.spyOn(console, 'error'), vi.spyOn(console, 'warn')]
+  // Silenced while watched: what they caught is in the assertion's diff.
+  const spies = [
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true),
+    vi.spyOn(console, 'error').mockImplementation(() => undefined),
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined),
+  ]
   return {
     crashes,
     output: () => spies.flatMap((spy) => spy.mock.calls as unknown[][]),
@@ -99,7 +104,8 @@ export async function expectJsonRefusal(res: Response, status: number, error: st
   expect(res.status, text).toBe(status)
   const challenge = res.headers.get('www-authenticate')
   if (status === 503) expect(res.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/)
-  else if (error === 'unauthorized') expect(challenge).toBe('Bearer')
+  // A bare challenge: no error code (RFC 6750 §3.1); a DPoP challenge may follow the Bearer one.
+  else if (error === 'unauthorized') expect(challenge).toMatch(/^Bearer(?![^,]* error=)/)
   else expect(challenge).toMatch(new RegExp(`^Bearer error="${error}", error_description="`))
   expect(res.headers.get('content-type')).toMatch(/^application\/json/)
   expect(res.headers.get('cache-control')).toBe('no-store')
