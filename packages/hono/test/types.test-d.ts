@@ -9,7 +9,7 @@ import {
 } from '@oidc-gate/core'
 import { Hono, type MiddlewareHandler } from 'hono'
 import { describe, expectTypeOf, it } from 'vitest'
-import { oidcGate, requirePolicy, type Variables } from '../src/index.js'
+import { type OidcGateMiddleware, oidcGate, requirePolicy, type Variables } from '../src/index.js'
 
 const gate = createGate({ issuers: [vercel({ team: 'acme' })] })
 
@@ -24,9 +24,9 @@ describe('c.var.auth', () => {
   })
 
   it('is inferred from GateOptions too', () => {
-    expectTypeOf(oidcGate({ issuers: [vercel({ team: 'acme' })] })).toEqualTypeOf<
-      MiddlewareHandler<{ Variables: Variables<VercelClaims> }>
-    >()
+    const auth = oidcGate({ issuers: [vercel({ team: 'acme' })] })
+    expectTypeOf(auth).toEqualTypeOf<OidcGateMiddleware<VercelClaims>>()
+    expectTypeOf(auth).toExtend<MiddlewareHandler<{ Variables: Variables<VercelClaims> }>>()
   })
 
   it('is typed from Variables<C> declared on the app', () => {
@@ -63,10 +63,37 @@ describe('c.var.auth', () => {
 })
 
 describe('requirePolicy()', () => {
-  it('checks claim names when typed with the claims', () => {
-    requirePolicy<VercelClaims>({ environment: 'production' })
+  it('checks claim names against the gate’s claims', () => {
+    requirePolicy(gate, { environment: 'production' })
     // @ts-expect-error `enviroment` is not a Vercel claim
-    requirePolicy<VercelClaims>({ enviroment: 'production' })
-    requirePolicy({ 'realm_access.roles': { includes: 'admin' } })
+    requirePolicy(gate, { enviroment: 'production' })
+    // @ts-expect-error `enviroment` is not a Vercel claim
+    requirePolicy(gate, { not: { enviroment: 'preview' } })
+    // @ts-expect-error the gate comes first
+    requirePolicy({ environment: 'production' })
+  })
+
+  it('checks them on oidcGate().requirePolicy(), and with the middleware as the source', () => {
+    const auth = oidcGate(gate)
+    auth.requirePolicy({ environment: 'production' })
+    requirePolicy(auth, { project_id: 'prj_1' })
+    // @ts-expect-error `enviroment` is not a Vercel claim
+    auth.requirePolicy({ enviroment: 'production' })
+    // @ts-expect-error `enviroment` is not a Vercel claim
+    requirePolicy(auth, { enviroment: 'production' })
+  })
+
+  it('accepts any claim path for an access-token gate', () => {
+    const tokens = createGate({
+      issuers: [oidc({ issuer: 'https://as.example', audience: 'api', jwksUri: 'https://as.example/jwks' })],
+    })
+    requirePolicy(tokens, { 'realm_access.roles': { includes: 'admin' } })
+  })
+
+  it('types c.var.auth on the routes it is chained into', () => {
+    new Hono().get('/', requirePolicy(gate, { environment: 'production' }), (c) => {
+      expectTypeOf(c.var.auth).toEqualTypeOf<VercelAuth | undefined>()
+      return c.text('ok')
+    })
   })
 })

@@ -3,13 +3,14 @@ import {
   type Auth,
   createGate,
   type OidcAuth,
+  oidc,
   type VercelAuth,
   type VercelClaims,
   vercel,
 } from '@oidc-gate/core'
 import Koa, { type Middleware } from 'koa'
 import { describe, expectTypeOf, it } from 'vitest'
-import { oidcGate, requirePolicy, type State } from '../src/index.js'
+import { type OidcGateMiddleware, oidcGate, requirePolicy, type State } from '../src/index.js'
 
 const gate = createGate({ issuers: [vercel({ team: 'acme' })] })
 
@@ -22,14 +23,14 @@ describe('ctx.state.auth', () => {
   })
 
   it('is inferred from GateOptions too', () => {
-    expectTypeOf(oidcGate({ issuers: [vercel({ team: 'acme' })] })).toEqualTypeOf<
-      Middleware<State<VercelClaims>>
-    >()
+    const auth = oidcGate({ issuers: [vercel({ team: 'acme' })] })
+    expectTypeOf(auth).toEqualTypeOf<OidcGateMiddleware<VercelClaims>>()
+    expectTypeOf(auth).toExtend<Middleware<State<VercelClaims>>>()
   })
 
   it('is typed from State<C> on a router', () => {
     const router = new Router<State<VercelClaims>>()
-    router.get('/', requirePolicy<VercelClaims>({ environment: 'production' }), (ctx) => {
+    router.get('/', requirePolicy(gate, { environment: 'production' }), (ctx) => {
       expectTypeOf(ctx.state.auth?.claims.project_id).toEqualTypeOf<string | undefined>()
       expectTypeOf(ctx.state.auth?.vercel.projectId).toEqualTypeOf<string | undefined>()
     })
@@ -45,10 +46,30 @@ describe('ctx.state.auth', () => {
 })
 
 describe('requirePolicy()', () => {
-  it('checks claim names when typed with the claims', () => {
-    requirePolicy<VercelClaims>({ environment: 'production' })
+  it('checks claim names against the gate’s claims', () => {
+    requirePolicy(gate, { environment: 'production' })
     // @ts-expect-error `enviroment` is not a Vercel claim
-    requirePolicy<VercelClaims>({ enviroment: 'production' })
-    requirePolicy({ 'realm_access.roles': { includes: 'admin' } })
+    requirePolicy(gate, { enviroment: 'production' })
+    // @ts-expect-error `enviroment` is not a Vercel claim
+    requirePolicy(gate, { not: { enviroment: 'preview' } })
+    // @ts-expect-error the gate comes first
+    requirePolicy({ environment: 'production' })
+  })
+
+  it('checks them on oidcGate().requirePolicy(), and with the middleware as the source', () => {
+    const auth = oidcGate(gate)
+    auth.requirePolicy({ environment: 'production' })
+    requirePolicy(auth, { project_id: 'prj_1' })
+    // @ts-expect-error `enviroment` is not a Vercel claim
+    auth.requirePolicy({ enviroment: 'production' })
+    // @ts-expect-error `enviroment` is not a Vercel claim
+    requirePolicy(auth, { enviroment: 'production' })
+  })
+
+  it('accepts any claim path for an access-token gate', () => {
+    const tokens = createGate({
+      issuers: [oidc({ issuer: 'https://as.example', audience: 'api', jwksUri: 'https://as.example/jwks' })],
+    })
+    requirePolicy(tokens, { 'realm_access.roles': { includes: 'admin' } })
   })
 })
