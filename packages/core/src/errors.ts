@@ -28,6 +28,8 @@ export type RequestReason =
   | 'multiple-methods'
   | 'malformed-host'
   | 'multiple-dpop'
+  /** A WebSocket upgrade's `Sec-WebSocket-Protocol` that cannot be used (see `websocketGate()`). */
+  | 'websocket-protocol'
 
 /** The claims the built-in profiles check by name: their names are the `reason` of such a refusal. */
 export const CLAIM_REASONS = [

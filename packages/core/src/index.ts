@@ -83,3 +83,12 @@ export {
 } from './errors.js'
 export { type MemoryReplayStoreOptions, memoryReplayStore } from './replay/memory-store.js'
 export { type ReplayStore, replayKey } from './replay/store.js'
+export { type ClosableConnection, POLICY_VIOLATION } from './websocket/expiry.js'
+export { BEARER_PROTOCOL_PREFIX, bearerProtocol } from './websocket/protocols.js'
+export { refuseUpgrade, type UpgradeSocketLike } from './websocket/refuse.js'
+export {
+  type SocketEvents,
+  type WebSocketGate,
+  type WebSocketGateOptions,
+  websocketGate,
+} from './websocket/websocket-gate.js'

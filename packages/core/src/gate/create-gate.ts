@@ -95,6 +95,7 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
       return policies.compile(policy, label)
     },
     edge: settings.edge,
+    clock,
     async warmup(): Promise<void> {
       try {
         await Promise.all(registry.sources.map((s) => s.warmup()))

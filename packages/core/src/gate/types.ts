@@ -96,6 +96,11 @@ export interface Gate<C = VercelClaims | AccessTokenClaims> {
    * `fromFetch(request, gate)`.
    */
   readonly edge: EdgeSettings
+  /**
+   * The gate's clock (its `clock` option, default `Date.now`), ms since the epoch, for timers that must
+   * agree with the gate on time, such as `websocketGate(gate).closeOnExpiry()`.
+   */
+  readonly clock: () => number
   /** Fetches every issuer's keys now, so the first request does not wait. Rejects with a `GateError` (503). */
   warmup(): Promise<void>
   /** Aborts fetches in flight and stops timers. */
