@@ -4,7 +4,8 @@
  * to echo; option validation at construction.
  */
 
-import { createTestIssuer, type TestIssuer, vercelIds } from '@oidc-gate/testing'
+import type { TestIssuer } from '@oidc-gate/testing'
+import { vercelIds } from '@oidc-gate/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   BEARER_PROTOCOL_PREFIX,
@@ -12,7 +13,6 @@ import {
   createGate,
   type Gate,
   type GateEvent,
-  type GateRequest,
   type HeaderValue,
   InsufficientScopeError,
   type VercelClaims,
@@ -26,7 +26,9 @@ import {
   expectUnavailable,
   rejection,
 } from './helpers.js'
+import { type AcmeFixture, acmeFixture } from './websocket-helpers.js'
 
+let fixture: AcmeFixture
 let issuer: TestIssuer
 let gate: Gate<VercelClaims>
 let token: string
@@ -34,14 +36,8 @@ const events: GateEvent[] = []
 const web = vercelIds('acme', 'web')
 
 beforeAll(async () => {
-  issuer = await createTestIssuer({ team: 'acme' })
-  gate = createGate({
-    issuers: [vercel({ team: 'acme', teamId: web.ownerId, baseUrl: issuer.url })],
-    realm: 'api',
-    onEvent: (event) => events.push(event),
-  })
-  await gate.warmup()
-  token = await issuer.mint()
+  fixture = await acmeFixture((event) => events.push(event))
+  ;({ issuer, gate, token } = fixture)
 })
 
 afterEach(() => {
@@ -49,10 +45,7 @@ afterEach(() => {
   events.length = 0
 })
 
-afterAll(async () => {
-  gate.close()
-  await issuer.close()
-})
+afterAll(() => fixture.close())
 
 /** A Node upgrade request (`IncomingMessage`-shaped) with `lines` as its field lines. */
 function upgradeRequest(lines: readonly string[]): {
@@ -270,7 +263,7 @@ describe('websocketGate().authenticate() answers 400 invalid_request for bad inp
   })
 
   it('refuses with a 4xx, never throws, a request object that is not a request', async () => {
-    const broken = { method: 'GET', url: '/ws', headers: null } as unknown as GateRequest
+    const broken = { method: 'GET', url: '/ws', headers: null } as never
     const error = await rejection(upgrades.authenticate(broken))
     expect([400, 401]).toContain(error.status)
   })

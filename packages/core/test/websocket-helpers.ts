@@ -6,7 +6,46 @@
 
 import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import type { Auth, WebSocketGate } from '../src/index.js'
+import { createTestIssuer, type TestIssuer, vercelIds } from '@oidc-gate/testing'
+import {
+  type Auth,
+  createGate,
+  type EventListener,
+  type Gate,
+  type VercelClaims,
+  vercel,
+  type WebSocketGate,
+} from '../src/index.js'
+
+/** A local issuer of team `acme`, a warmed gate that trusts it (realm `api`) and one of its tokens. */
+export interface AcmeFixture {
+  readonly issuer: TestIssuer
+  readonly gate: Gate<VercelClaims>
+  /** A valid production token of project `web`. */
+  readonly token: string
+  close(): Promise<void>
+}
+
+/** Starts an {@link AcmeFixture}; `onEvent` receives the gate's events. */
+export async function acmeFixture(onEvent?: EventListener): Promise<AcmeFixture> {
+  const issuer = await createTestIssuer({ team: 'acme' })
+  const gate = createGate({
+    issuers: [vercel({ team: 'acme', teamId: vercelIds('acme').ownerId, baseUrl: issuer.url })],
+    realm: 'api',
+    ...(onEvent === undefined ? {} : { onEvent }),
+  })
+  await gate.warmup()
+  const token = await issuer.mint()
+  return {
+    issuer,
+    gate,
+    token,
+    async close() {
+      gate.close()
+      await issuer.close()
+    },
+  }
+}
 
 /** What a client saw in answer to an upgrade request. */
 export interface UpgradeAnswer {

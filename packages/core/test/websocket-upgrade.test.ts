@@ -7,7 +7,8 @@
 
 import { EventEmitter } from 'node:events'
 import { connect } from 'node:net'
-import { createTestIssuer, type TestIssuer, vercelIds } from '@oidc-gate/testing'
+import type { TestIssuer } from '@oidc-gate/testing'
+import { vercelIds } from '@oidc-gate/testing'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   type Auth,
@@ -16,12 +17,21 @@ import {
   type Gate,
   POLICY_VIOLATION,
   refuseUpgrade,
+  type VercelAuth,
   type VercelClaims,
   vercel,
   websocketGate,
 } from '../src/index.js'
-import { sendUpgrade, startUpgradeServer, UPGRADE_LINES, type UpgradeServer } from './websocket-helpers.js'
+import {
+  type AcmeFixture,
+  acmeFixture,
+  sendUpgrade,
+  startUpgradeServer,
+  UPGRADE_LINES,
+  type UpgradeServer,
+} from './websocket-helpers.js'
 
+let fixture: AcmeFixture
 let issuer: TestIssuer
 let gate: Gate<VercelClaims>
 let server: UpgradeServer
@@ -29,20 +39,14 @@ let token: string
 const web = vercelIds('acme', 'web')
 
 beforeAll(async () => {
-  issuer = await createTestIssuer({ team: 'acme' })
-  gate = createGate({
-    issuers: [vercel({ team: 'acme', teamId: web.ownerId, baseUrl: issuer.url })],
-    realm: 'api',
-  })
-  await gate.warmup()
-  token = await issuer.mint()
+  fixture = await acmeFixture()
+  ;({ issuer, gate, token } = fixture)
   server = await startUpgradeServer(websocketGate(gate, { protocols: ['chat.v1'] }))
 })
 
 afterAll(async () => {
   await server.close()
-  gate.close()
-  await issuer.close()
+  await fixture.close()
 })
 
 const protocols = (...names: string[]) => ['Sec-WebSocket-Protocol', names.join(', ')]
@@ -146,7 +150,7 @@ describe('an admitted upgrade', () => {
     expect(answer.status).toBe(101)
     expect(answer.headers['sec-websocket-protocol']).toBe('chat.v1')
     expect(JSON.stringify(answer.headers)).not.toContain(token)
-    expect(server.admitted[before]?.vercel?.projectId).toBe(web.projectId)
+    expect((server.admitted[before] as VercelAuth | undefined)?.vercel.projectId).toBe(web.projectId)
   })
 
   it('gets a 101 without a subprotocol when the token came in Authorization and none was offered', async () => {
