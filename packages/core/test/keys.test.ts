@@ -354,7 +354,7 @@ describe('K1, K2, K4: keys come only from the configured issuer', () => {
     const { gate } = vercelGate()
     const forged = await attacker.mint()
     await expectInvalidToken(gate.verify(forged), 'iss', [forged, attacker.url])
-    expect(attacker.requests).toEqual({ jwks: 0, discovery: 0, exchange: 0 })
+    expect(attacker.requests).toEqual({ jwks: 0, discovery: 0, exchange: 0, token: 0 })
   })
 
   it('refuses a token with the legit iss signed by another issuer’s key, never contacting that issuer', async () => {
@@ -364,7 +364,7 @@ describe('K1, K2, K4: keys come only from the configured issuer', () => {
       { header: { jku: attacker.jwksUri, x5u: attacker.jwksUri } },
     )
     await expectInvalidToken(gate.verify(t), 'kid')
-    expect(attacker.requests).toEqual({ jwks: 0, discovery: 0, exchange: 0 })
+    expect(attacker.requests).toEqual({ jwks: 0, discovery: 0, exchange: 0, token: 0 })
   })
 
   it('refuses a token of another team signed with the shared key (iss-wrong)', async () => {

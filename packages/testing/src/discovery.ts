@@ -46,20 +46,32 @@ export function vercelDiscovery(issuer: string): Record<string, unknown> {
 
 /**
  * The metadata of the generic (`oidc`) profile, served both as OpenID Connect discovery and RFC 8414
- * authorization server metadata.
+ * authorization server metadata: the JWKS, the token endpoint (`POST /token`, client credentials with
+ * `client_secret_basic` or `client_secret_post`) and `scopes_supported` (`openid` and every scope a
+ * client may have). `authorization_endpoint` is listed because clients such as the MCP SDK require it;
+ * it refuses every request (`unsupported_response_type`): this issuer only grants client credentials.
  *
  * @example
  * ```ts
- * oidcMetadata('http://127.0.0.1:43123', 'ES256') // { issuer, jwks_uri: 'http://127.0.0.1:43123/jwks', … }
+ * oidcMetadata('http://127.0.0.1:43123', 'ES256', ['read'])
+ * // { issuer, jwks_uri: 'http://127.0.0.1:43123/jwks', token_endpoint: 'http://127.0.0.1:43123/token', … }
  * ```
  */
-export function oidcMetadata(issuer: string, algorithm: string): Record<string, unknown> {
+export function oidcMetadata(
+  issuer: string,
+  algorithm: string,
+  scopes: readonly string[] = ['read', 'write'],
+): Record<string, unknown> {
   return {
     issuer,
     jwks_uri: `${issuer}/jwks`,
+    authorization_endpoint: `${issuer}/authorize`,
+    token_endpoint: `${issuer}/token`,
+    grant_types_supported: ['client_credentials'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     response_types_supported: ['code'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [algorithm],
-    scopes_supported: ['openid', 'read', 'write'],
+    scopes_supported: [...new Set(['openid', ...scopes])],
   }
 }

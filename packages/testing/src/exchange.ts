@@ -6,12 +6,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createLocalJWKSet, jwtVerify } from 'jose'
+import { MAX_BODY_BYTES, readBody } from './body.js'
 import { signCompact } from './jws.js'
 import type { KeyRing } from './keys.js'
 import { sendJson } from './respond.js'
 
 /** Largest request body the exchange endpoint reads, in bytes (64 KiB). */
-export const MAX_EXCHANGE_BODY_BYTES = 64 * 1024
+export const MAX_EXCHANGE_BODY_BYTES = MAX_BODY_BYTES
 
 /** What the exchange endpoint needs from the issuer. */
 export interface ExchangeContext {
@@ -25,29 +26,6 @@ export interface ExchangeContext {
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
-
-function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    let settled = false
-    const settle = (action: () => void): void => {
-      if (!settled) {
-        settled = true
-        action()
-      }
-    }
-    req.on('data', (chunk: Buffer) => {
-      if (settled) return
-      size += chunk.length
-      if (size > limit) settle(() => resolve(undefined))
-      else chunks.push(chunk)
-    })
-    req.on('end', () => settle(() => resolve(Buffer.concat(chunks))))
-    req.on('error', (error) => settle(() => reject(error)))
-    req.on('close', () => settle(() => reject(new Error('request closed before its body was read'))))
-  })
-}
 
 function invalidRequest(res: ServerResponse, description: string, status = 400): void {
   sendJson(

@@ -17,8 +17,9 @@ import {
   type TestIssuerProfile,
   validateMintOptions,
 } from './mint.js'
-import { resolveOptions, TEAM_SLUG, type TestIssuerOptions } from './options.js'
+import { resolveOptions, TEAM_SLUG, type TestClient, type TestIssuerOptions } from './options.js'
 import { sendJson } from './respond.js'
+import { handleToken } from './token-endpoint.js'
 
 /**
  * Live request counters of a {@link TestIssuer}; each read gives the current value. Faulted requests count.
@@ -37,6 +38,8 @@ export interface TestIssuerRequests {
   readonly discovery: number
   /** `POST /~token` requests, successful or not (Vercel profile). */
   readonly exchange: number
+  /** `POST /token` requests, successful or not (OIDC profile). */
+  readonly token: number
 }
 
 /** Which key signs in {@link TestIssuer.sign}. */
@@ -70,6 +73,13 @@ export interface TestIssuer {
   readonly jwksUri: string
   /** Default `aud` of minted tokens. */
   readonly audience: string
+  /**
+   * The token endpoint, `<url>/token` (OIDC profile): the client credentials grant for the `clients`
+   * option, answering RFC 9068 access tokens. `undefined` for the Vercel profile.
+   */
+  readonly tokenEndpoint: string | undefined
+  /** The clients of the token endpoint (OIDC profile). */
+  readonly clients: readonly TestClient[]
   /** The Vercel team slug (`owner` of minted tokens). */
   readonly team: string
   /** The Vercel issuer mode. */
@@ -121,6 +131,8 @@ type Route =
   | { readonly kind: 'jwks' }
   | { readonly kind: 'discovery'; readonly document: Record<string, unknown> }
   | { readonly kind: 'exchange' }
+  | { readonly kind: 'token' }
+  | { readonly kind: 'authorize' }
 
 const TEAM_ROUTE = /^\/([^/]+)\/\.well-known\/(jwks|openid-configuration)$/
 
@@ -149,7 +161,8 @@ function listen(server: ReturnType<typeof createServer>, port: number): Promise<
  * oidc.vercel.com; `<team>` is any team slug): `GET /.well-known/jwks`, `GET /.well-known/openid-configuration`,
  * `GET /<team>/.well-known/jwks`, `GET /<team>/.well-known/openid-configuration`, `POST /~token`.
  * OIDC profile routes: `GET /.well-known/openid-configuration`, `GET /.well-known/oauth-authorization-server`,
- * `GET /jwks`. Anything else is a JSON 404; a wrong method on a known route is a 405.
+ * `GET /jwks`, `POST /token` (client credentials, see `clients`), and `/authorize`, which refuses every
+ * request. Anything else is a JSON 404; a wrong method on a known route is a 405.
  *
  * Throws a `TypeError` naming the option when an option is invalid.
  *
@@ -173,7 +186,8 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       ? await KeyRing.generate(config.algorithm ?? 'RS256', style)
       : await KeyRing.fromFile(config.keys, config.algorithm, style)
 
-  const counters = { jwks: 0, discovery: 0, exchange: 0 }
+  const counters = { jwks: 0, discovery: 0, exchange: 0, token: 0 }
+  const clientScopes = config.clients.flatMap((client) => client.scopes ?? [])
   const timers: PendingTimers = new Set()
   let fault: Fault | null = null
   let cacheControl: string | null = DEFAULT_JWKS_CACHE_CONTROL
@@ -190,11 +204,13 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   const route = (path: string): Route | undefined => {
     if (profile === 'oidc') {
       if (path === '/jwks') return { kind: 'jwks' }
+      if (path === '/token') return { kind: 'token' }
+      if (path === '/authorize') return { kind: 'authorize' }
       if (
         path === '/.well-known/openid-configuration' ||
         path === '/.well-known/oauth-authorization-server'
       ) {
-        return { kind: 'discovery', document: oidcMetadata(url, ring.algorithm) }
+        return { kind: 'discovery', document: oidcMetadata(url, ring.algorithm, clientScopes) }
       }
       return undefined
     }
@@ -213,6 +229,15 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     const target = req.url ?? ''
     const found = target.startsWith('/') ? route(target.split(/[?#]/, 1)[0] ?? '') : undefined
     if (found === undefined) return sendJson(res, 404, { error: 'not_found' })
+    if (found.kind === 'token') {
+      if (req.method !== 'POST') return sendJson(res, 405, { error: 'method_not_allowed' }, { allow: 'POST' })
+      counters.token++
+      return handleToken(req, res, { issuer, audience, clients: config.clients, ring, now })
+    }
+    if (found.kind === 'authorize') {
+      const description = 'this issuer grants client_credentials only, at the token endpoint'
+      return sendJson(res, 400, { error: 'unsupported_response_type', error_description: description })
+    }
     if (found.kind === 'exchange') {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'method_not_allowed' }, { allow: 'POST' })
       counters.exchange++
@@ -259,6 +284,9 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     get exchange() {
       return counters.exchange
     },
+    get token() {
+      return counters.token
+    },
   })
 
   return Object.freeze({
@@ -266,6 +294,8 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     issuer,
     jwksUri,
     audience,
+    tokenEndpoint: profile === 'oidc' ? `${url}/token` : undefined,
+    clients: config.clients,
     team,
     mode,
     profile,
@@ -313,6 +343,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       counters.jwks = 0
       counters.discovery = 0
       counters.exchange = 0
+      counters.token = 0
     },
     setFault(next: Fault | null): void {
       fault = validateFault(next)

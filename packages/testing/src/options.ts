@@ -41,7 +41,37 @@ export interface TestIssuerOptions {
   audience?: string
   /** Clock in milliseconds since the epoch, used for minting and for the exchange endpoint. Default `Date.now`. */
   now?: () => number
+  /**
+   * The clients of the token endpoint (`POST /token`, OIDC profile only): who may get a token with the
+   * client credentials grant, and with which scopes. Default: one client, {@link DEFAULT_TEST_CLIENT}
+   * (`client-1` / `client-1-secret`, scopes `read` and `write`).
+   */
+  clients?: readonly TestClient[]
 }
+
+/**
+ * A client of the test issuer's token endpoint.
+ *
+ * @example
+ * ```ts
+ * const client: TestClient = { id: 'mcp-client', secret: 's3cret', scopes: ['files:read'] }
+ * ```
+ */
+export interface TestClient {
+  /** The `client_id`: printable ASCII without `:`, so it fits HTTP Basic credentials. */
+  readonly id: string
+  /** The client secret: printable ASCII. */
+  readonly secret: string
+  /** The scopes the client may ask for (RFC 6749 §3.3 scope tokens). Default: none. */
+  readonly scopes?: readonly string[]
+}
+
+/** The client of the token endpoint when `clients` is not given. */
+export const DEFAULT_TEST_CLIENT: TestClient = Object.freeze({
+  id: 'client-1',
+  secret: 'client-1-secret',
+  scopes: Object.freeze(['read', 'write']),
+})
 
 /** Options with their defaults applied. */
 export interface ResolvedOptions {
@@ -54,9 +84,20 @@ export interface ResolvedOptions {
   readonly keys: TestIssuerKeyFile | undefined
   readonly audience: string | undefined
   readonly now: () => number
+  readonly clients: readonly TestClient[]
 }
 
-const OPTION_NAMES = new Set(['profile', 'team', 'mode', 'algorithm', 'port', 'keys', 'audience', 'now'])
+const OPTION_NAMES = new Set([
+  'profile',
+  'team',
+  'mode',
+  'algorithm',
+  'port',
+  'keys',
+  'audience',
+  'now',
+  'clients',
+])
 
 /** Vercel team slugs: lowercase letters, digits and hyphens. */
 export const TEAM_SLUG = /^[a-z0-9-]+$/
@@ -119,5 +160,35 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     keys: o.keys as TestIssuerKeyFile | undefined,
     audience: o.audience as string | undefined,
     now: (o.now as (() => number) | undefined) ?? Date.now,
+    clients: resolveClients(o.clients, profile),
   }
+}
+
+const PRINTABLE = /^[\x21-\x7e]+$/
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
+
+function resolveClients(value: unknown, profile: TestIssuerProfile): readonly TestClient[] {
+  if (value === undefined) return [DEFAULT_TEST_CLIENT]
+  if (profile !== 'oidc') fail("options.clients needs profile 'oidc' (the token endpoint of RFC 9068 tokens)")
+  if (!Array.isArray(value) || value.length === 0)
+    fail('options.clients must be a non-empty array of clients')
+  const ids = new Set<string>()
+  return Object.freeze(
+    value.map((client: unknown, i) => {
+      const at = `options.clients[${i}]`
+      if (typeof client !== 'object' || client === null) fail(`${at} must be { id, secret, scopes? }`)
+      const { id, secret, scopes = [], ...rest } = client as Record<string, unknown>
+      if (Object.keys(rest).length > 0) fail(`${at}: unknown option "${Object.keys(rest)[0]}"`)
+      if (typeof id !== 'string' || !PRINTABLE.test(id) || id.includes(':')) {
+        fail(`${at}.id must be printable ASCII without spaces or ":"`)
+      }
+      if (ids.has(id)) fail(`${at}.id ${id} is listed twice`)
+      ids.add(id)
+      if (typeof secret !== 'string' || !PRINTABLE.test(secret)) fail(`${at}.secret must be printable ASCII`)
+      if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string' && SCOPE_TOKEN.test(s))) {
+        fail(`${at}.scopes must be an array of scope tokens (no spaces, quotes or backslashes)`)
+      }
+      return Object.freeze({ id, secret, scopes: Object.freeze([...new Set(scopes as string[])]) })
+    }),
+  )
 }

@@ -157,7 +157,7 @@ describe('token exchange (POST /~token)', () => {
     try {
       await exchange(local, { token: await local.mint(), aud: 'x' })
       await exchange(local, 'nope', true)
-      expect(local.requests).toEqual({ jwks: 0, discovery: 0, exchange: 2 })
+      expect(local.requests).toEqual({ jwks: 0, discovery: 0, exchange: 2, token: 0 })
     } finally {
       await local.close()
     }

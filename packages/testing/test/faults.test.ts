@@ -37,7 +37,7 @@ describe('fault injection on the key endpoints', () => {
       expect(res.headers.get('content-type')).toBe('application/json')
       expect(await res.json()).toEqual({ error: 'injected_fault', status: 503 })
     }
-    expect(issuer.requests).toEqual({ jwks: 2, discovery: 1, exchange: 0 })
+    expect(issuer.requests).toEqual({ jwks: 2, discovery: 1, exchange: 0, token: 0 })
   })
 
   it('answers truncated JSON that fails to parse', async () => {

@@ -426,11 +426,11 @@ describe('counters', () => {
       await fetch(`${issuer.url}/acme/.well-known/openid-configuration`)
       await fetch(`${issuer.url}/~token`, { method: 'POST', body: 'nope' })
       await fetch(`${issuer.url}/nowhere`)
-      expect(requests).toEqual({ jwks: 2, discovery: 1, exchange: 1 })
-      expect({ ...issuer.requests }).toEqual({ jwks: 2, discovery: 1, exchange: 1 })
+      expect(requests).toEqual({ jwks: 2, discovery: 1, exchange: 1, token: 0 })
+      expect({ ...issuer.requests }).toEqual({ jwks: 2, discovery: 1, exchange: 1, token: 0 })
       issuer.resetCounters()
       expect(requests.jwks).toBe(0)
-      expect(issuer.requests).toEqual({ jwks: 0, discovery: 0, exchange: 0 })
+      expect(issuer.requests).toEqual({ jwks: 0, discovery: 0, exchange: 0, token: 0 })
     } finally {
       await issuer.close()
     }
