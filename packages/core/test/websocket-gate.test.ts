@@ -100,6 +100,36 @@ describe('websocketGate().authenticate() takes the token from Authorization or t
     expect(auth.token).toBe(token)
   })
 
+  it('admits a subprotocol token beside a Basic Authorization that a browser adds for a proxy', async () => {
+    const basic = ['Authorization', 'Basic dXNlcjpwYXNz', 'Authorization', 'Basic dXNlcjpwYXNz']
+    const auth = await upgrades().authenticate(
+      upgradeRequest([...basic, ...protocols(bearerProtocol(token), 'chat.v1')]),
+    )
+    expect(auth.token).toBe(token)
+    const request = new Request('https://api.example.test/ws', {
+      headers: {
+        authorization: 'Basic dXNlcjpwYXNz',
+        'sec-websocket-protocol': `${bearerProtocol(token)}, chat.v1`,
+      },
+    })
+    expect((await upgrades().authenticate(request)).token).toBe(token)
+  })
+
+  it('counts a bearer token in Authorization, in any case, as a second token beside the subprotocol', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'DPoP']) {
+      await expectInvalidRequest(
+        upgrades().authenticate(
+          upgradeRequest([
+            'Authorization',
+            `${scheme} ${token}`,
+            ...protocols(bearerProtocol(token), 'chat.v1'),
+          ]),
+        ),
+        'multiple-methods',
+      )
+    }
+  })
+
   it('applies a per-route policy: a valid token it refuses is 403 insufficient_scope', async () => {
     const preview = await issuer.mint({ environment: 'preview' })
     const error = await rejection(

@@ -47,7 +47,8 @@ export interface WebSocketGate<C> {
    * edge settings) or a Fetch `Request` (`fromFetch()`). The token is taken from `Authorization`, or from
    * an `oidc-gate.bearer.<token>` subprotocol.
    * @throws GateError: 400 `invalid_request` for a malformed `Sec-WebSocket-Protocol` (too long, too many
-   * entries, a malformed or repeated entry, two tokens), a token both there and in `Authorization`, or a
+   * entries, a malformed or repeated entry, two tokens), a token both there and in a `Bearer` or `DPoP`
+   * `Authorization` (another scheme, such as the `Basic` a browser adds for a proxy, is replaced), or a
    * token there with no application subprotocol to echo; otherwise whatever the gate answers (400, 401,
    * 403, 503).
    */
@@ -192,33 +193,61 @@ function withProtocolToken(
   if (request.refusal !== undefined) return request
   let token: string | undefined
   try {
-    const offered = readProtocols(request, limits)
-    token = offered.token
-    if (token === undefined) return request
-    if (headerLines(request, 'authorization').length > 0) {
-      throw new InvalidRequestError('multiple-methods', 'more than one method used to send a token')
-    }
-    if (chooseProtocol(offered.others, supported) === false) {
-      throw new InvalidRequestError(
-        'websocket-protocol',
-        'a token in Sec-WebSocket-Protocol needs an application subprotocol beside it',
-      )
-    }
+    token = protocolToken(request, limits, supported)
   } catch (error) {
     return { ...request, refusal: asRefusal(error) }
   }
-  const authorization = `Bearer ${token}`
+  return token === undefined ? request : withAuthorization(request, `Bearer ${token}`)
+}
+
+/** The token of the subprotocols, checked against the rest of the request. @throws InvalidRequestError */
+function protocolToken(
+  request: GateRequest,
+  limits: ProtocolLimits,
+  supported: ReadonlySet<string> | undefined,
+): string | undefined {
+  const offered = readProtocols(request, limits)
+  if (offered.token === undefined) return undefined
+  // Another scheme (`Basic`, which a browser adds by itself behind a password-protected proxy) is not a
+  // second token: it is replaced. A Bearer or DPoP token in both places is (RFC 6750 §3.1).
+  if (headerLines(request, 'authorization').some((line) => TOKEN_SCHEME.test(line))) {
+    throw new InvalidRequestError('multiple-methods', 'more than one method used to send a token')
+  }
+  if (chooseProtocol(offered.others, supported) === false) {
+    throw new InvalidRequestError(
+      'websocket-protocol',
+      'a token in Sec-WebSocket-Protocol needs an application subprotocol beside it',
+    )
+  }
+  return offered.token
+}
+
+/** The schemes that carry a token the gate reads, compared case-insensitively (RFC 9110 §11.1). */
+const TOKEN_SCHEME = /^(?:bearer|dpop)(?:[ \t]|$)/i
+
+/** `request` with `value` as its one `Authorization` field line. */
+function withAuthorization(request: GateRequest, value: string): GateRequest {
   const { headers, rawHeaders } = request
   if (typeof (headers as Headers).get === 'function') {
     const copy = new Headers(headers as Headers)
-    copy.set('authorization', authorization)
+    copy.set('authorization', value)
     return { ...request, headers: copy }
   }
-  return {
-    ...request,
-    headers: { ...(headers as Readonly<Record<string, HeaderValue>>), authorization },
-    rawHeaders: rawHeaders === undefined ? undefined : [...rawHeaders, 'Authorization', authorization],
+  const {
+    authorization: _lower,
+    Authorization: _upper,
+    ...others
+  } = headers as Readonly<Record<string, HeaderValue>>
+  let raw: string[] | undefined
+  if (rawHeaders !== undefined) {
+    raw = []
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i] as string
+      if (name.toLowerCase() !== 'authorization') raw.push(name, rawHeaders[i + 1] as string)
+    }
+    raw.push('Authorization', value)
   }
+  return { ...request, headers: { ...others, authorization: value }, rawHeaders: raw }
 }
 
 function asRefusal(error: unknown): InvalidRequestError {
