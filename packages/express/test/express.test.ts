@@ -5,6 +5,7 @@ import express5, { type ErrorRequestHandler } from 'express'
 import express4 from 'express4'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { oidcGate, requirePolicy } from '../src/index.js'
+import { bootChecks } from './boot-suite.js'
 import { watchProcess } from './robustness-suite.js'
 
 let issuer: TestIssuer
@@ -155,42 +156,4 @@ describe.each([
   })
 })
 
-describe('at boot', () => {
-  it('throws a TypeError for bad gate options', () => {
-    expect(() => oidcGate({ issuers: [] })).toThrow(TypeError)
-  })
-
-  it('throws a TypeError naming an unknown or bad adapter option', () => {
-    const gate = createGate(options())
-    // @ts-expect-error misspelt option
-    expect(() => oidcGate(gate, { optinal: true })).toThrow(/unknown option "optinal"/)
-    // @ts-expect-error not one of 'respond' | 'framework'
-    expect(() => oidcGate(gate, { errors: 'next' })).toThrow(/errors must be/)
-    // @ts-expect-error not a boolean
-    expect(() => oidcGate(gate, { optional: 'yes' })).toThrow(/optional must be a boolean/)
-  })
-
-  it('throws a TypeError for a malformed route policy', () => {
-    expect(() => requirePolicy(createGate(options()), { environment: [] })).toThrow(TypeError)
-  })
-
-  it('throws a TypeError naming a misspelt claim in a route policy, even inside not', () => {
-    const gate = createGate(options())
-    // @ts-expect-error `enviroment` is not a Vercel claim
-    expect(() => requirePolicy(gate, { not: { enviroment: 'preview' } })).toThrow(TypeError)
-    // @ts-expect-error `enviroment` is not a Vercel claim
-    expect(() => requirePolicy(gate, { not: { enviroment: 'preview' } })).toThrow(/"enviroment"/)
-    // @ts-expect-error `enviroment` is not a Vercel claim
-    expect(() => oidcGate(gate).requirePolicy({ not: { enviroment: 'preview' } })).toThrow(/"enviroment"/)
-  })
-
-  it('accepts a policy the gate compiled', () => {
-    const gate = createGate(options())
-    expect(() => requirePolicy(gate, gate.compilePolicy({ environment: 'production' }))).not.toThrow()
-  })
-
-  it('throws a TypeError when the first argument of requirePolicy() is not a gate', () => {
-    // @ts-expect-error a policy where the gate goes (the former signature)
-    expect(() => requirePolicy({ environment: 'production' })).toThrow(/first argument must be the gate/)
-  })
-})
+bootChecks({ name: 'express', oidcGate, requirePolicy, bound: true })

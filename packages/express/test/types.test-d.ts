@@ -1,12 +1,14 @@
 import {
   createGate,
   type Gate,
+  type GateSource,
   type OidcAuth,
+  type PolicyInput,
   type VercelAuth,
   type VercelClaims,
   vercel,
 } from '@oidc-gate/core'
-import type { Request, RequestHandler } from 'express'
+import express, { type Request, type RequestHandler } from 'express'
 import { describe, expectTypeOf, it } from 'vitest'
 import { type OidcGateMiddleware, oidcGate, type RequestAuth, requirePolicy } from '../src/index.js'
 
@@ -47,26 +49,26 @@ describe('oidcGate() and requirePolicy()', () => {
     expectTypeOf(oidcGate({ issuers: [vercel({ team: 'acme' })] }).gate).toEqualTypeOf<Gate<VercelClaims>>()
   })
 
-  it('checks policy claim names against the gate’s claims', () => {
-    requirePolicy(gate, { project_id: 'prj_1', environment: ['production', 'preview'] })
-    // @ts-expect-error `enviroment` is not a Vercel claim
-    requirePolicy(gate, { enviroment: 'production' })
-    // @ts-expect-error `enviroment` is not a Vercel claim
-    requirePolicy(gate, { not: { enviroment: 'preview' } })
-  })
-
-  it('checks them on oidcGate().requirePolicy() and with the middleware as the source', () => {
-    const auth = oidcGate(gate)
-    auth.requirePolicy({ environment: 'production' })
-    requirePolicy(auth, { environment: 'production' })
-    // @ts-expect-error `enviroment` is not a Vercel claim
-    auth.requirePolicy({ enviroment: 'production' })
-    // @ts-expect-error `enviroment` is not a Vercel claim
-    requirePolicy(auth, { enviroment: 'production' })
-  })
-
-  it('needs the gate first', () => {
+  it('takes the gate, or the middleware carrying it, and a policy over the gate’s claims', () => {
+    expectTypeOf(requirePolicy<VercelClaims>)
+      .parameter(0)
+      .toEqualTypeOf<GateSource<VercelClaims>>()
+    expectTypeOf(requirePolicy<VercelClaims>)
+      .parameter(1)
+      .toEqualTypeOf<PolicyInput<VercelClaims>>()
+    expectTypeOf(oidcGate(gate).requirePolicy).parameter(0).toEqualTypeOf<PolicyInput<VercelClaims>>()
     // @ts-expect-error the policy alone (the former signature)
     requirePolicy({ environment: 'production' })
+  })
+
+  it('refuses a misspelt claim on an Express route', () => {
+    const app = express()
+    const auth = oidcGate(gate)
+    const done: RequestHandler = (_req, res) => res.end()
+    app.post('/deploy', auth, requirePolicy(gate, { environment: ['production', 'preview'] }), done)
+    // @ts-expect-error `enviroment` is not a Vercel claim
+    app.put('/deploy', auth, requirePolicy(auth, { enviroment: 'production' }), done)
+    // @ts-expect-error `enviroment` is not a Vercel claim
+    app.delete('/deploy', auth, auth.requirePolicy({ not: { enviroment: 'preview' } }), done)
   })
 })

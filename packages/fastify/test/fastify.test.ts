@@ -1,7 +1,8 @@
 import { createGate, GateError, vercel } from '@oidc-gate/core'
 import { createTestIssuer, type TestIssuer } from '@oidc-gate/testing'
-import Fastify from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bootChecks } from '../../express/test/boot-suite.js'
 import { handMadeAuth } from '../../express/test/robustness-suite.js'
 import { oidcGate, type RequestAuth, requirePolicy } from '../src/index.js'
 
@@ -15,6 +16,17 @@ afterAll(() => issuer.close())
 
 const options = () => ({ issuers: [vercel({ team: 'acme', baseUrl: issuer.url })] })
 const withToken = (t = token) => ({ authorization: `Bearer ${t}` })
+
+/** An error handler that records what reaches it and answers 418 `{ status, reason }`. */
+function recordErrors(app: FastifyInstance): unknown[] {
+  const seen: unknown[] = []
+  app.setErrorHandler((error, _request, reply) => {
+    seen.push(error)
+    const { status, reason } = error as GateError
+    return reply.code(418).send({ status, reason })
+  })
+  return seen
+}
 
 describe('encapsulation', () => {
   it('protects only the context it is registered in', async () => {
@@ -115,17 +127,6 @@ describe('requirePolicy()', () => {
     expect((await app.inject({ url: '/b', headers: withToken() })).statusCode).toBe(403)
   })
 
-  it('throws a TypeError at boot for a malformed policy or a misspelt claim, even inside not', () => {
-    const gate = createGate(options())
-    expect(() => requirePolicy(gate, { environment: [] })).toThrow(TypeError)
-    // @ts-expect-error `enviroment` is not a Vercel claim
-    expect(() => requirePolicy(gate, { not: { enviroment: 'preview' } })).toThrow(TypeError)
-    // @ts-expect-error `enviroment` is not a Vercel claim
-    expect(() => requirePolicy(gate, { not: { enviroment: 'preview' } })).toThrow(/"enviroment"/)
-    // @ts-expect-error a policy where the gate goes (the former signature)
-    expect(() => requirePolicy({ environment: 'production' })).toThrow(/first argument must be the gate/)
-  })
-
   it('answers 500 naming the mistake without the plugin', async () => {
     const app = Fastify()
     const gate = createGate(options())
@@ -154,11 +155,7 @@ describe('refusals', () => {
 
   it('do not reach setErrorHandler by default', async () => {
     const app = Fastify()
-    const seen: unknown[] = []
-    app.setErrorHandler((error, _request, reply) => {
-      seen.push(error)
-      return reply.code(500).send('handler')
-    })
+    const seen = recordErrors(app)
     await app.register(oidcGate(options()))
     app.get('/', async () => 'unreachable')
     expect((await app.inject('/')).statusCode).toBe(401)
@@ -176,16 +173,12 @@ describe('refusals', () => {
 describe("with errors: 'framework'", () => {
   it('hands the GateError, with its status and headers, to setErrorHandler', async () => {
     const app = Fastify()
-    const seen: unknown[] = []
-    app.setErrorHandler((error, _request, reply) => {
-      seen.push(error)
-      return reply.code(418).send({ reason: (error as GateError).reason })
-    })
+    const seen = recordErrors(app)
     await app.register(oidcGate(options(), { errors: 'framework' }))
     app.get('/', async () => 'unreachable')
-    expect((await app.inject({ url: '/', headers: { authorization: 'Bearer' } })).json()).toEqual({
-      reason: 'missing-token',
-    })
+    const res = await app.inject({ url: '/', headers: { authorization: 'Bearer' } })
+    expect(res.statusCode).toBe(418)
+    expect(res.json()).toEqual({ status: 400, reason: 'missing-token' })
     expect(seen).toHaveLength(1)
     expect(seen[0]).toBeInstanceOf(GateError)
     expect(seen[0]).toMatchObject({ status: 400, headers: { 'www-authenticate': expect.any(String) } })
@@ -194,9 +187,7 @@ describe("with errors: 'framework'", () => {
   it('hands route policy refusals to it too, from config.policy and from requirePolicy()', async () => {
     const app = Fastify()
     const gate = createGate(options())
-    app.setErrorHandler((error, _request, reply) =>
-      reply.code(418).send({ status: (error as GateError).status, reason: (error as GateError).reason }),
-    )
+    recordErrors(app)
     await app.register(oidcGate(gate, { errors: 'framework' }))
     app.get('/config', { config: { policy: { environment: 'preview' } } }, async () => 'unreachable')
     app.get(
@@ -220,3 +211,94 @@ describe("with errors: 'framework'", () => {
     expect(res.json()).toMatchObject({ statusCode: 401, code: 'ERR_INVALID_TOKEN', error: 'Unauthorized' })
   })
 })
+
+function routes(app: FastifyInstance) {
+  app.get('/', async (request) => ({ project: request.auth?.vercel?.project ?? null }))
+  app.get('/prod', { config: { policy: { environment: 'production' } } }, async () => 'prod')
+  return app
+}
+
+describe('app.register(oidcGate, options)', () => {
+  it('builds the gate from the gate options, with optional', async () => {
+    const app = Fastify()
+    await app.register(oidcGate, { ...options(), optional: true })
+    routes(app)
+    expect((await app.inject('/')).json()).toEqual({ project: null })
+    const verified = await app.inject({ url: '/', headers: withToken() })
+    expect(verified.json()).toEqual({ project: 'web' })
+    expect(verified.headers['cache-control']).toBe('no-store')
+    expect((await app.inject('/prod')).statusCode).toBe(401)
+    expect((await app.inject({ url: '/', headers: { authorization: 'Bearer x' } })).statusCode).toBe(401)
+  })
+
+  it('uses the gate passed as { gate }', async () => {
+    const app = Fastify()
+    await app.register(oidcGate, { gate: createGate({ ...options(), realm: 'api' }) })
+    routes(app)
+    const refused = await app.inject('/')
+    expect(refused.statusCode).toBe(401)
+    expect(refused.headers['www-authenticate']).toMatch(/^Bearer realm="api"/)
+    expect((await app.inject({ url: '/prod', headers: withToken() })).body).toBe('prod')
+  })
+
+  it("passes errors: 'framework' on to the plugin", async () => {
+    const app = Fastify()
+    const seen = recordErrors(app)
+    await app.register(oidcGate, { gate: createGate(options()), errors: 'framework' })
+    routes(app)
+    expect((await app.inject('/')).statusCode).toBe(418)
+    expect(seen[0]).toBeInstanceOf(GateError)
+  })
+
+  it('applies to the context it is registered in, like oidcGate(options)', async () => {
+    const app = Fastify()
+    app.get('/public', async () => 'public')
+    await app.register(async (child) => {
+      await child.register(oidcGate, options())
+      child.get('/private', async () => 'private')
+    })
+    expect((await app.inject('/public')).statusCode).toBe(200)
+    expect((await app.inject('/private')).statusCode).toBe(401)
+  })
+})
+
+describe('app.register(oidcGate, options) at boot', () => {
+  async function boot(pluginOptions: Record<string, unknown>) {
+    const app = Fastify()
+    try {
+      await app.register(oidcGate, pluginOptions as never)
+      await app.ready()
+    } finally {
+      await app.close()
+    }
+  }
+
+  it('fails naming a bad gate option', async () => {
+    await expect(boot({ issuers: [] })).rejects.toThrow(/issuers/)
+    await expect(boot({ ...options(), clockTolerance: -1 })).rejects.toThrow(/clockTolerance/)
+  })
+
+  it('fails naming a bad adapter option', async () => {
+    await expect(boot({ ...options(), errors: 'next' })).rejects.toThrow(/errors must be/)
+    await expect(boot({ ...options(), optional: 'yes' })).rejects.toThrow(/optional must be a boolean/)
+  })
+
+  it('fails naming a misspelt option next to the gate options', async () => {
+    await expect(boot({ ...options(), optinal: true })).rejects.toThrow(/optinal/)
+  })
+
+  it('refuses { gate } together with gate options, naming them', async () => {
+    const gate = createGate(options())
+    await expect(boot({ gate, issuers: options().issuers })).rejects.toThrow(
+      /either \{ gate \} or the gate options/,
+    )
+    await expect(boot({ gate, optinal: true })).rejects.toThrow(/optinal/)
+  })
+
+  it('throws a TypeError for each of these', async () => {
+    await expect(boot({ ...options(), errors: 'next' })).rejects.toBeInstanceOf(TypeError)
+    await expect(boot({ gate: createGate(options()), issuers: [] })).rejects.toBeInstanceOf(TypeError)
+  })
+})
+
+bootChecks({ name: 'fastify', oidcGate, requirePolicy, bound: false })

@@ -1,8 +1,10 @@
 import {
   type Auth,
   createGate,
+  type GateSource,
   type OidcAuth,
   oidc,
+  type PolicyInput,
   type VercelAuth,
   type VercelClaims,
   vercel,
@@ -62,25 +64,23 @@ describe('c.var.auth', () => {
   })
 })
 
-describe('requirePolicy()', () => {
-  it('checks claim names against the gate’s claims', () => {
-    requirePolicy(gate, { environment: 'production' })
-    // @ts-expect-error `enviroment` is not a Vercel claim
-    requirePolicy(gate, { enviroment: 'production' })
-    // @ts-expect-error `enviroment` is not a Vercel claim
-    requirePolicy(gate, { not: { enviroment: 'preview' } })
+describe('requirePolicy(gate, policy)', () => {
+  it('takes the gate, or the middleware carrying it, and a policy over the gate’s claims', () => {
+    type Parameters = [GateSource<VercelClaims>, PolicyInput<VercelClaims>]
+    expectTypeOf(requirePolicy<VercelClaims>).parameters.toEqualTypeOf<Parameters>()
+    expectTypeOf(oidcGate(gate).requirePolicy).parameter(0).toEqualTypeOf<PolicyInput<VercelClaims>>()
     // @ts-expect-error the gate comes first
     requirePolicy({ environment: 'production' })
   })
 
-  it('checks them on oidcGate().requirePolicy(), and with the middleware as the source', () => {
+  it('refuses a misspelt claim on a chained route, and types c.var.auth there', () => {
     const auth = oidcGate(gate)
-    auth.requirePolicy({ environment: 'production' })
-    requirePolicy(auth, { project_id: 'prj_1' })
+    new Hono().get('/', auth, requirePolicy(auth, { environment: 'production' }), (c) => {
+      expectTypeOf(c.var.auth).toEqualTypeOf<VercelAuth | undefined>()
+      return c.text('ok')
+    })
     // @ts-expect-error `enviroment` is not a Vercel claim
-    auth.requirePolicy({ enviroment: 'production' })
-    // @ts-expect-error `enviroment` is not a Vercel claim
-    requirePolicy(auth, { enviroment: 'production' })
+    new Hono().get('/', auth, auth.requirePolicy({ not: { enviroment: 'preview' } }), (c) => c.text('ok'))
   })
 
   it('accepts any claim path for an access-token gate', () => {
@@ -88,12 +88,5 @@ describe('requirePolicy()', () => {
       issuers: [oidc({ issuer: 'https://as.example', audience: 'api', jwksUri: 'https://as.example/jwks' })],
     })
     requirePolicy(tokens, { 'realm_access.roles': { includes: 'admin' } })
-  })
-
-  it('types c.var.auth on the routes it is chained into', () => {
-    new Hono().get('/', requirePolicy(gate, { environment: 'production' }), (c) => {
-      expectTypeOf(c.var.auth).toEqualTypeOf<VercelAuth | undefined>()
-      return c.text('ok')
-    })
   })
 })

@@ -5,6 +5,7 @@ import { listen } from '@oidc-gate/testing/conformance'
 import Koa3 from 'koa'
 import Koa2 from 'koa2'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { bootChecks } from '../../express/test/boot-suite.js'
 import { watchProcess } from '../../express/test/robustness-suite.js'
 import { oidcGate, requirePolicy } from '../src/index.js'
 
@@ -223,32 +224,4 @@ describe.each([
   })
 })
 
-describe('at boot', () => {
-  it('throws a TypeError for bad gate options or a malformed route policy', () => {
-    expect(() => oidcGate({ issuers: [] })).toThrow(TypeError)
-    expect(() => requirePolicy(createGate(options()), { environment: [] })).toThrow(TypeError)
-  })
-
-  it('throws a TypeError naming an unknown or bad adapter option', () => {
-    const gate = createGate(options())
-    // @ts-expect-error misspelt option
-    expect(() => oidcGate(gate, { optinal: true })).toThrow(/unknown option "optinal"/)
-    // @ts-expect-error not one of 'respond' | 'framework'
-    expect(() => oidcGate(gate, { errors: 'emit' })).toThrow(/errors must be/)
-  })
-
-  it('throws a TypeError naming a misspelt claim in a route policy, even inside not', () => {
-    const gate = createGate(options())
-    // @ts-expect-error `enviroment` is not a Vercel claim
-    expect(() => requirePolicy(gate, { not: { enviroment: 'preview' } })).toThrow(TypeError)
-    // @ts-expect-error `enviroment` is not a Vercel claim
-    expect(() => requirePolicy(gate, { not: { enviroment: 'preview' } })).toThrow(/"enviroment"/)
-    // @ts-expect-error `enviroment` is not a Vercel claim
-    expect(() => oidcGate(gate).requirePolicy({ not: { enviroment: 'preview' } })).toThrow(/"enviroment"/)
-  })
-
-  it('throws a TypeError when the first argument of requirePolicy() is not a gate', () => {
-    // @ts-expect-error a policy where the gate goes (the former signature)
-    expect(() => requirePolicy({ environment: 'production' })).toThrow(/first argument must be the gate/)
-  })
-})
+bootChecks({ name: 'koa', oidcGate, requirePolicy, bound: true })
