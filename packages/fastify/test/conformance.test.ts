@@ -1,6 +1,6 @@
 import * as core from '@oidc-gate/core'
 import { conformance, echo } from '@oidc-gate/testing/conformance'
-import Fastify from 'fastify'
+import Fastify, { type FastifyContextConfig } from 'fastify'
 import { oidcGate, requirePolicy } from '../src/index.js'
 
 const kinds = ['route config.policy', 'requirePolicy() preHandler'] as const
@@ -17,7 +17,9 @@ for (const kind of kinds) {
         else await app.register(oidcGate(gate, { optional }))
         app.get('/claims', async (request) => echo(request.auth))
         if (kind === kinds[0]) {
-          app.get('/policy', { config: { policy: routePolicy } }, async (request) => echo(request.auth))
+          // The suite's policies are plain JSON; the route config is typed by the registered claims.
+          const config = { policy: routePolicy as NonNullable<FastifyContextConfig['policy']> }
+          app.get('/policy', { config }, async (request) => echo(request.auth))
         } else {
           app.get('/policy', { preHandler: requirePolicy(gate, routePolicy) }, async (request) =>
             echo(request.auth),
