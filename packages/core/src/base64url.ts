@@ -7,29 +7,34 @@ const DECODE = new Int8Array(128).fill(-1)
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i
 
-// Node's Buffer decodes natively, several times faster than a loop in JavaScript; it is lenient, so the
-// spelling is checked first. Feature-detected, so edge runtimes without Buffer take the portable path.
-const NativeBuffer = (globalThis as { Buffer?: { from(s: string, e: 'base64url'): Uint8Array } }).Buffer
+interface NativeBytes extends Uint8Array {
+  toString(encoding?: 'base64url'): string
+}
+
+// Node's Buffer decodes natively, several times faster than a loop in JavaScript; it is lenient (it skips
+// or stops at characters outside the alphabet, and accepts `+`, `/` and `=`), so its result is encoded
+// again and must spell exactly the input: only the canonical spelling of some bytes survives that, whatever
+// the decoder tolerated. Cheaper than checking the alphabet with a regular expression first. Feature-
+// detected, so edge runtimes without Buffer take the portable path.
+const NativeBuffer = (globalThis as { Buffer?: { from(s: string, e: 'base64url'): NativeBytes } }).Buffer
 
 /**
  * Decodes `input.slice(start, end)` as strict base64url.
  * Returns `undefined` for anything that is not the canonical base64url spelling of some bytes.
  */
 export function decodeBase64url(input: string, start = 0, end = input.length): Uint8Array | undefined {
-  if (NativeBuffer === undefined) return decodePortable(input, start, end)
+  if (NativeBuffer === undefined) return decodeBase64urlPortable(input, start, end)
   const text = start === 0 && end === input.length ? input : input.slice(start, end)
-  const rest = text.length & 3
-  // A single character class: linear time, no backtracking.
-  if (rest === 1 || !ALPHABET_ONLY.test(text)) return undefined
-  // Canonical: the unused low bits of the last character are zero.
-  if (rest === 2 && ((DECODE[text.charCodeAt(text.length - 1)] as number) & 0x0f) !== 0) return undefined
-  if (rest === 3 && ((DECODE[text.charCodeAt(text.length - 1)] as number) & 0x03) !== 0) return undefined
-  return NativeBuffer.from(text, 'base64url')
+  const bytes = NativeBuffer.from(text, 'base64url')
+  return bytes.toString('base64url') === text ? bytes : undefined
 }
 
-const ALPHABET_ONLY = /^[A-Za-z0-9_-]*$/
-
-function decodePortable(input: string, start: number, end: number): Uint8Array | undefined {
+/** {@link decodeBase64url} in plain JavaScript, for runtimes without `Buffer`. */
+export function decodeBase64urlPortable(
+  input: string,
+  start = 0,
+  end = input.length,
+): Uint8Array | undefined {
   const length = end - start
   const rest = length & 3
   if (rest === 1) return undefined

@@ -60,6 +60,13 @@ export type { JoseHeader } from './jws.js'
 export type { InitialKeys, KeySourceOptions } from './keys/index.js'
 export * from './policy/index.js'
 export {
+  PROTECTED_RESOURCE_WELL_KNOWN,
+  type ProtectedResourceMetadata,
+  protectedResourceMetadataUrl,
+} from './resource/metadata.js'
+export type { ProtectedResourceOptions } from './resource/options.js'
+export type { ProtectedResource } from './resource/serve.js'
+export {
   type DpopNonceCheck,
   type DpopNonceOptions,
   type DpopNonces,

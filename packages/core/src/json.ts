@@ -77,9 +77,10 @@ function countMembers(value: JsonValue): number {
   if (value === null || typeof value !== 'object') return 0
   let count = 0
   if (Array.isArray(value)) {
-    for (const item of value) count += countMembers(item)
+    for (let i = 0; i < value.length; i++) count += countMembers(value[i] as JsonValue)
     return count
   }
-  for (const key of Object.keys(value)) count += 1 + countMembers(value[key] as JsonValue)
+  // `for…in` allocates no array of keys; objects from JSON.parse have no inherited enumerable members.
+  for (const key in value) count += 1 + countMembers(value[key] as JsonValue)
   return count
 }

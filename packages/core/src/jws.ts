@@ -25,12 +25,21 @@ export interface ParsedJws {
   /** `BASE64URL(header) || '.' || BASE64URL(payload)`, the signed bytes as a string. */
   readonly signingInput: string
   readonly signature: Uint8Array
+  /** `BASE64URL(header)`, as received. */
+  readonly encodedHeader: string
 }
 
 /** Longest `kid` accepted (SECURITY P11). */
 export const MAX_KID_LENGTH = 256
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+// Tokens of one issuer share a handful of headers (one per signing key): the parsed header of a token
+// whose signature verified is kept by its exact encoded form, and the next token with the same bytes
+// skips decoding it. Parsing is a pure function of those bytes, so a hit returns exactly what parsing
+// would; only verified headers get in, and the map is emptied when full, so it stays small.
+const verifiedHeaders = new Map<string, Readonly<Record<string, JsonValue>>>()
+const MAX_VERIFIED_HEADERS = 64
 
 /**
  * Splits and decodes a compact JWS.
@@ -43,11 +52,35 @@ export function parseCompactJws(token: string): ParsedJws {
     throw malformed('a JWS has exactly three segments')
   }
   if (second === token.length - 1) throw new InvalidTokenError('signature', 'signature missing')
-  const header = decodeObject(token, 0, first, 'header')
+  const encodedHeader = token.slice(0, first)
+  const header = verifiedHeaders.get(encodedHeader) ?? decodeObject(token, 0, first, 'header')
   const claims = decodeObject(token, first + 1, second, 'payload')
   const signature = decodeBase64url(token, second + 1)
   if (signature === undefined) throw malformed('signature is not base64url')
-  return { header, claims, signingInput: token.slice(0, second), signature }
+  return { header, claims, signingInput: token.slice(0, second), signature, encodedHeader }
+}
+
+/**
+ * Remembers the header of `jws`, whose signature verified, so that later tokens with the same encoded
+ * header skip parsing it. The header is deep-frozen.
+ */
+export function rememberVerifiedHeader(jws: ParsedJws): void {
+  if (verifiedHeaders.has(jws.encodedHeader)) return
+  if (verifiedHeaders.size >= MAX_VERIFIED_HEADERS) verifiedHeaders.clear()
+  verifiedHeaders.set(jws.encodedHeader, deepFreeze(jws.header))
+}
+
+/** Freezes `value` and every object in it; returns it. */
+export function deepFreeze<T extends Readonly<Record<string, JsonValue>> | readonly JsonValue[]>(
+  value: T,
+): T {
+  Object.freeze(value)
+  // `for…in` allocates no array of values; members that are not objects need no call.
+  for (const name in value) {
+    const member = (value as Readonly<Record<string, JsonValue>>)[name]
+    if (member !== null && typeof member === 'object' && !Object.isFrozen(member)) deepFreeze(member)
+  }
+  return value
 }
 
 function decodeObject(

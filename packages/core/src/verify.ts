@@ -10,11 +10,18 @@
 
 import type { Auth } from './auth.js'
 import type { VerifiedToken } from './cache.js'
-import type { ActorClaim, JsonValue } from './claims.js'
+import type { ActorClaim } from './claims.js'
 import { InvalidTokenError } from './errors.js'
 import type { IssuerProfile, IssuerTarget } from './issuers/profile.js'
-import { checkHeader, parseCompactJws } from './jws.js'
-import type { RemoteKeySource } from './keys/index.js'
+import {
+  checkHeader,
+  deepFreeze,
+  type JoseHeader,
+  type ParsedJws,
+  parseCompactJws,
+  rememberVerifiedHeader,
+} from './jws.js'
+import type { RemoteKeySource, VerificationKey } from './keys/index.js'
 import { verifySignature } from './signature.js'
 import { checkRegisteredClaims } from './validate-claims.js'
 
@@ -37,36 +44,69 @@ export interface VerifyContext {
 
 /**
  * Verifies `token`; returns its {@link Auth} with what the verified-token cache needs to reuse it.
- * @throws GateError
+ * Synchronous when the key is cached and the signature back end is synchronous (Node), so the common case
+ * creates no promise; a promise otherwise.
+ * @throws GateError (synchronously, or as the promise's rejection)
  */
-export async function verifyToken(token: string, ctx: VerifyContext, nowMs: number): Promise<VerifiedToken> {
+export function verifyToken(
+  token: string,
+  ctx: VerifyContext,
+  nowMs: number,
+): VerifiedToken | Promise<VerifiedToken> {
   if (typeof token !== 'string' || token.length === 0)
     throw new InvalidTokenError('malformed', 'token missing')
   if (token.length > ctx.maxTokenLength) throw new InvalidTokenError('token-size', 'token too large')
   const jws = parseCompactJws(token)
-  const { claims } = jws
 
   // Issuer selection is the only use of an unverified claim, by exact match (SECURITY K2).
-  const iss = claims.iss
+  const iss = jws.claims.iss
   const runtime = typeof iss === 'string' ? ctx.issuers.get(iss) : undefined
   if (runtime === undefined) throw new InvalidTokenError('iss', 'issuer not accepted')
-  const { profile, target } = runtime
+  const { profile, keys } = runtime
 
   const header = checkHeader(jws.header, { algorithms: profile.algorithms, typ: profile.acceptsTyp })
-  const keys = runtime.keys
-  const key =
-    keys.lookup(header.kid, header.alg, profile.algorithms, nowMs) ??
-    (await keys.resolve(header.kid, header.alg, profile.algorithms))
-  const pending = verifySignature(key, jws.signingInput, jws.signature)
-  if (pending !== undefined) await pending
+  const key = keys.lookup(header.kid, header.alg, profile.algorithms, nowMs)
+  if (key === undefined) {
+    return keys
+      .resolve(header.kid, header.alg, profile.algorithms)
+      .then((resolved) => verifySigned(token, jws, header, runtime, resolved, ctx, nowMs))
+  }
+  return verifySigned(token, jws, header, runtime, key, ctx, nowMs)
+}
 
-  // Only signed claims from here on.
-  const now = Math.floor(nowMs / 1000)
+/** Verifies the signature with `key`, then, and only then, the claims. */
+function verifySigned(
+  token: string,
+  jws: ParsedJws,
+  header: JoseHeader,
+  runtime: IssuerRuntime,
+  key: VerificationKey,
+  ctx: VerifyContext,
+  nowMs: number,
+): VerifiedToken | Promise<VerifiedToken> {
+  const pending = verifySignature(key, jws.signingInput, jws.signature)
+  if (pending !== undefined) return pending.then(() => accept(token, jws, header, runtime, key, ctx, nowMs))
+  return accept(token, jws, header, runtime, key, ctx, nowMs)
+}
+
+/** Checks the signed claims and builds the frozen `Auth` and its validity window. */
+function accept(
+  token: string,
+  jws: ParsedJws,
+  header: JoseHeader,
+  runtime: IssuerRuntime,
+  key: VerificationKey,
+  ctx: VerifyContext,
+  nowMs: number,
+): VerifiedToken {
+  rememberVerifiedHeader(jws)
+  const { profile, target } = runtime
+  const { claims } = jws
   const tolerance = ctx.clockTolerance
   checkRegisteredClaims(claims, {
     issuer: target.issuer,
     audiences: profile.audiences,
-    now,
+    now: Math.floor(nowMs / 1000),
     clockTolerance: tolerance,
     maxTokenLifetime: profile.maxTokenLifetime,
     maxTokenAge: profile.maxTokenAge,
@@ -74,16 +114,20 @@ export async function verifyToken(token: string, ctx: VerifyContext, nowMs: numb
   profile.checkClaims(claims, target)
 
   const frozen = deepFreeze(claims)
-  // The profile's own fields go first, so they can never replace the verified ones.
-  const auth = Object.freeze({
-    ...profile.present?.(frozen),
+  // A fixed shape first: a profile's fields are added after and never replace the verified ones.
+  const auth: Record<string, unknown> = {
     token,
-    header: Object.freeze(header),
+    header,
     claims: frozen,
     issuer: target.issuer,
     actor: frozen.act as ActorClaim | undefined,
     profile: profile.profile,
-  }) as unknown as Auth
+  }
+  const extra = profile.present?.(frozen)
+  if (extra !== undefined) {
+    for (const name of Object.keys(extra)) if (!Object.hasOwn(auth, name)) auth[name] = extra[name]
+  }
+  Object.freeze(auth)
 
   // The window in which these checks keep passing: what a cached verification may be reused for.
   const exp = claims.exp as number
@@ -96,13 +140,5 @@ export async function verifyToken(token: string, ctx: VerifyContext, nowMs: numb
   // A hit must not accept what a fresh check refuses: `iat` beyond `now + tolerance` is refused just like
   // `nbf` is (SECURITY C5), so a clock stepping back before `iat` must miss the cache too.
   const validFrom = Math.max(iat, nbf ?? Number.NEGATIVE_INFINITY) - tolerance
-  return { auth, key, keys, validFrom, validUntil }
-}
-
-function deepFreeze<T extends JsonValue | Readonly<Record<string, JsonValue>>>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const member of Object.values(value)) deepFreeze(member)
-    Object.freeze(value)
-  }
-  return value
+  return { auth: auth as unknown as Auth, key, keys: runtime.keys, validFrom, validUntil }
 }

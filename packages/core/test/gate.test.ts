@@ -176,7 +176,11 @@ describe('createGate() validates every option at boot', () => {
       /oidc\(\): unknown option "audiences"/,
     ],
     ['oidc() without issuer', () => oidc({ ...ok, issuer: undefined as never }), /oidc\(\): issuer/],
-    ['oidc() without audience', () => oidc({ ...ok, audience: undefined as never }), /oidc\(\): audience/],
+    [
+      'oidc() without audience in a gate without protectedResource',
+      () => createGate({ issuers: [oidc({ issuer: ok.issuer, jwksUri: ok.jwksUri })] }),
+      /issuers\[0\]: oidc\(\): audience is required/,
+    ],
     [
       'oidc() with an audience list holding a number',
       () => oidc({ ...ok, audience: ['a', 1] as never }),

@@ -48,7 +48,11 @@ const tokens = (count: number) =>
   Promise.all(Array.from({ length: count }, (_, i) => issuer.mint({ project: `p${i}` }, { ttl: 7200 })))
 
 describe('stale-while-revalidate', () => {
-  it('answers every request with a known kid within 50 ms while the refresh of the expired JWKS hangs for 3 s', async () => {
+  // Wall-clock bounds meet a loaded machine's scheduler: a retry absorbs one descheduled moment, while
+  // the refresh still in flight after the last answer shows no request waited for it.
+  it('answers every request with a known kid within 50 ms while the refresh of the expired JWKS hangs for 3 s', {
+    retry: 2,
+  }, async () => {
     const { gate, fetches, expire } = await expiringGate()
     const batch = await tokens(20)
     issuer.setFault({ kind: 'delay', ms: 3000 })
@@ -62,6 +66,7 @@ describe('stale-while-revalidate', () => {
       await sleep(50)
     }
     expect(Math.max(...took)).toBeLessThan(50)
+    expect(fetches().at(-1)).toMatchObject({ trigger: 'warmup' })
     // One background refresh for all of them, which completes on its own.
     expect(issuer.requests.jwks - before).toBe(1)
     await vi.waitFor(() => expect(fetches().at(-1)).toMatchObject({ ok: true, trigger: 'expired' }), {

@@ -35,8 +35,9 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
   const settings = resolveGateSettings(options)
   const { clock, challenge, maxTokenLength } = settings
   const emit = emitter(settings.onEvent)
-  const registry = buildIssuerRegistry(options.issuers, options.jwks, emit, clock)
-  const policies = gatePolicies(options.policy as PolicyInput<unknown>, registry, emit, challenge)
+  const registry = buildIssuerRegistry(options.issuers, options.jwks, emit, clock, settings.resource?.resource)
+  const policy = options.policy as PolicyInput<unknown>
+  const policies = gatePolicies(policy, registry, emit, challenge, settings.scopeHierarchy)
   const cacheOptions = resolveCacheOptions(options.cache)
   // Node loads its fetch implementation on first use (~30 ms); touching one of its classes loads it now,
   // at boot, instead of in the first request's JWKS fetch.
@@ -95,6 +96,7 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
       return policies.compile(policy, label)
     },
     edge: settings.edge,
+    protectedResource: settings.resource,
     clock,
     async warmup(): Promise<void> {
       try {

@@ -6,6 +6,10 @@
 import { type EdgeSettings, resolveEdgeOptions } from '../edge/origin.js'
 import type { GateErrorOptions } from '../errors.js'
 import type { EventListener } from '../events.js'
+import { checkScopeHierarchy } from '../policy/scopes.js'
+import type { ResourceDpop } from '../resource/metadata.js'
+import { resolveProtectedResourceOptions } from '../resource/options.js'
+import { createProtectedResource, type ProtectedResource } from '../resource/serve.js'
 import type { GateOptions } from './types.js'
 
 const OPTIONS = [
@@ -20,6 +24,8 @@ const OPTIONS = [
   'clock',
   'publicOrigin',
   'trustProxy',
+  'protectedResource',
+  'scopeHierarchy',
 ]
 
 /** The scalar options of a gate, validated, with their defaults. */
@@ -31,6 +37,10 @@ export interface GateSettings {
   readonly edge: EdgeSettings
   /** How this gate's challenges are written. */
   readonly challenge: GateErrorOptions
+  /** The protected resource (RFC 9728), when configured. */
+  readonly resource: ProtectedResource | undefined
+  /** The separator of scope hierarchies in policies, when configured. */
+  readonly scopeHierarchy: string | undefined
 }
 
 /** Validates the options that are not issuers, policies, keys or the cache (each checks its own). */
@@ -60,12 +70,21 @@ export function resolveGateSettings(options: GateOptions): GateSettings {
   }
   if (options.clock !== undefined && typeof options.clock !== 'function')
     throw new TypeError('clock must be a function')
+  const resource = protectedResource(options)
   return {
     clockTolerance,
     maxTokenLength,
     clock: options.clock ?? Date.now,
     onEvent: options.onEvent,
     edge: resolveEdgeOptions(options),
-    challenge: Object.freeze({ realm }),
+    challenge: Object.freeze({ realm, resourceMetadata: resource?.metadataUrl }),
+    resource,
+    scopeHierarchy: checkScopeHierarchy('scopeHierarchy', options.scopeHierarchy),
   }
+}
+
+/** The gate's protected resource; its metadata lists the same DPoP algorithms as its challenges. */
+function protectedResource(options: GateOptions, dpop?: ResourceDpop): ProtectedResource | undefined {
+  if (options.protectedResource === undefined) return undefined
+  return createProtectedResource(resolveProtectedResourceOptions(options.protectedResource), dpop)
 }

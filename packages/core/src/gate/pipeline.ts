@@ -48,7 +48,7 @@ export function createPipeline(ctx: PipelineContext): Pipeline {
   const mine = new WeakSet<Auth>()
 
   const admit = (auth: Auth, policy: CompiledPolicy | undefined, cached: boolean): Auth => {
-    policies.enforce(auth, policies.gate)
+    policies.enforce(auth, policies.gate, policy)
     policies.enforce(auth, policy)
     if (listening)
       emit({ type: 'verified', issuer: auth.issuer, kid: auth.header.kid, sub: auth.claims.sub, cached })

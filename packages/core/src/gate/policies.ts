@@ -19,8 +19,12 @@ export interface GatePolicies {
   compile(policy: PolicyInput<unknown>, label: string): CompiledPolicy
   /** A per-request policy, compiled on first use and remembered by identity. */
   forRequest(policy: PolicyInput<unknown> | undefined): CompiledPolicy | undefined
-  /** @throws InsufficientScopeError (403) when `policy` refuses the claims of `auth`. */
-  enforce(auth: Auth, policy: CompiledPolicy | undefined): void
+  /**
+   * Applies `policy` (the gate-wide one, or the request's `route` policy).
+   * @throws InsufficientScopeError (403) when `policy` refuses the claims of `auth`, naming every scope
+   * the gate-wide and `route` policies require.
+   */
+  enforce(auth: Auth, policy: CompiledPolicy | undefined, route?: CompiledPolicy): void
 }
 
 /** Builds the policies of a gate; the gate-wide one is compiled now. */
@@ -29,6 +33,7 @@ export function gatePolicies(
   registry: IssuerRegistry,
   emit: EventListener,
   errorOptions: GateErrorOptions,
+  scopeHierarchy?: string,
 ): GatePolicies {
   const compile = (policy: PolicyInput<unknown>, label: string): CompiledPolicy => {
     if (isCompiledPolicy(policy)) return policy
@@ -36,13 +41,20 @@ export function gatePolicies(
       label,
       ...(registry.claimNames === undefined ? {} : { claimNames: registry.claimNames }),
       ...(registry.vercelOnly ? { profile: 'vercel' as const } : {}),
+      ...(scopeHierarchy === undefined ? {} : { scopeHierarchy }),
     })
     for (const message of compiled.warnings) emit({ type: 'policy.warning', message })
     return compiled
   }
   const compiledByObject = new WeakMap<object, CompiledPolicy>()
+  const gate = gatePolicy === undefined ? undefined : compile(gatePolicy, 'policy')
+  // Every scope the request needs, not only the missing ones: a client that asks for a new token with
+  // just those would lose the others (RFC 6750 §3: "the scope necessary to access the resource").
+  const neededScopes = (route: CompiledPolicy | undefined): string[] => [
+    ...new Set([...(gate?.requiredScopes ?? []), ...(route?.requiredScopes ?? [])]),
+  ]
   return {
-    gate: gatePolicy === undefined ? undefined : compile(gatePolicy, 'policy'),
+    gate,
     compile,
     forRequest(policy) {
       if (policy === undefined || isCompiledPolicy(policy)) return policy
@@ -53,7 +65,7 @@ export function gatePolicies(
       }
       return compiled
     },
-    enforce(auth, policy) {
+    enforce(auth, policy, route = policy) {
       const claims = auth.claims as unknown as Record<string, unknown>
       if (policy === undefined || policy.test(claims)) return
       const decision = policy.explain(claims)
@@ -63,7 +75,7 @@ export function gatePolicies(
         sub: auth.claims.sub,
         failures: decision.failures.map((f) => f.message),
       })
-      throw new InsufficientScopeError(decision.missingScopes, errorOptions)
+      throw new InsufficientScopeError(neededScopes(route), errorOptions)
     },
   }
 }

@@ -11,6 +11,8 @@ import type { EventListener } from '../events.js'
 import type { IssuerProfile } from '../issuers/profile.js'
 import type { KeySourceOptions } from '../keys/index.js'
 import type { CompiledPolicy, Policy, PolicyDecision } from '../policy/types.js'
+import type { ProtectedResourceOptions } from '../resource/options.js'
+import type { ProtectedResource } from '../resource/serve.js'
 
 /** The claims type of an issuer profile. */
 export type ClaimsOf<P> = P extends IssuerProfile<infer C> ? C : never
@@ -42,6 +44,19 @@ export interface GateOptions<P extends IssuerProfile = IssuerProfile> extends Ed
   readonly onEvent?: EventListener
   /** The clock, ms since the epoch, read once per request. For tests. Default `Date.now`. */
   readonly clock?: () => number
+  /**
+   * This API as an OAuth 2 protected resource (RFC 9728), as MCP servers must be: the adapters serve
+   * the metadata at `/.well-known/oauth-protected-resource` (and the path-inserted URL), challenges
+   * carry `resource_metadata`, and `oidc()` issuers without `audience` expect `aud` to contain
+   * `resource`. Default: none.
+   */
+  readonly protectedResource?: ProtectedResourceOptions
+  /**
+   * The separator of hierarchical scopes in policies, e.g. `':'`: a granted `files` then satisfies a
+   * required `files:read` (and `files:read:own`). Applies to `scopes` and to `includes` on `scope` /
+   * `scp`. Default: none, scopes compare exactly (RFC 6749 §3.3).
+   */
+  readonly scopeHierarchy?: string
 }
 
 /** Per-request options of {@link Gate.authenticate} and {@link Gate.verify}. */
@@ -96,6 +111,11 @@ export interface Gate<C = VercelClaims | AccessTokenClaims> {
    * `fromFetch(request, gate)`.
    */
   readonly edge: EdgeSettings
+  /**
+   * The protected resource of the `protectedResource` option (its metadata, URL and the answer to a
+   * request for it); `undefined` without that option.
+   */
+  readonly protectedResource: ProtectedResource | undefined
   /**
    * The gate's clock (its `clock` option, default `Date.now`), ms since the epoch, for timers that must
    * agree with the gate on time, such as `websocketGate(gate).closeOnExpiry()`.
