@@ -63,10 +63,10 @@ export function describeExample(name: ExampleName): void {
       expect(await dev.json()).toMatchObject({ environment: 'development', userId: web.userId })
     })
 
-    it('GET /api/whoami without a token is 401 with a bare Bearer challenge', async () => {
+    it('GET /api/whoami without a token is 401 with bare Bearer and DPoP challenges', async () => {
       const res = await call(routes.whoami)
       expect(res.status).toBe(401)
-      expect(res.headers.get('www-authenticate')).toBe('Bearer')
+      expect(res.headers.get('www-authenticate')).toBe('Bearer, DPoP algs="ES256 EdDSA RS256 PS256"')
       expect(res.headers.get('content-type')).toMatch(/^application\/json/)
       expect(await res.json()).toEqual({
         error: 'unauthorized',

@@ -368,8 +368,8 @@ export class InvalidDpopProofError extends GateError {
  */
 export class DpopBindingError extends InvalidTokenError {
   override readonly scheme: AuthScheme = 'DPoP'
-  constructor(options?: GateErrorOptions) {
-    super('cnf', 'DPoP key binding mismatch', options)
+  constructor(options?: GateErrorOptions, description = 'DPoP key binding mismatch') {
+    super('cnf', description, options)
   }
 }
 

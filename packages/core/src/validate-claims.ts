@@ -57,9 +57,19 @@ export function checkRegisteredClaims(claims: Claims, expect: ClaimExpectations)
   optionalString(claims, 'client_id')
   optionalString(claims, 'scope')
   if (claims.act !== undefined && !isActor(claims.act, 1)) throw invalid('act', 'act claim malformed')
-  // Sender-constrained tokens (RFC 7800 `cnf`) are never downgraded to bearer tokens (RFC 9449 §7.2).
-  if (claims.cnf !== undefined)
-    throw invalid('cnf', 'sender-constrained token not accepted as a bearer token')
+  // Of the confirmation methods (RFC 7800 `cnf`), only a DPoP key thumbprint (RFC 9449 §6.1) can be
+  // verified; any other is refused rather than downgraded to bearer (SECURITY C12). A `jkt`-bound token
+  // is held to its key by the gate's sender-constraint step (./dpop/sender-constraint.ts).
+  if (claims.cnf !== undefined && !isJktConfirmation(claims.cnf)) {
+    throw invalid('cnf', 'unsupported confirmation method')
+  }
+}
+
+/** `{ "jkt": <base64url SHA-256 thumbprint> }` and nothing else. */
+function isJktConfirmation(cnf: JsonValue): boolean {
+  if (cnf === null || typeof cnf !== 'object' || Array.isArray(cnf)) return false
+  const members = Object.keys(cnf)
+  return members.length === 1 && typeof cnf.jkt === 'string' && /^[A-Za-z0-9_-]{43}$/.test(cnf.jkt)
 }
 
 /** Requires `name` to be a non-empty string. */

@@ -12,7 +12,8 @@ function moduleGraph(entry: string): { files: Set<string>; external: Set<string>
   const visit = (file: string): void => {
     if (files.has(file)) return
     files.add(file)
-    const text = readFileSync(file, 'utf8')
+    // TSDoc examples import from '@oidc-gate/core': only code counts.
+    const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '')
     for (const match of text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'/gm)) {
       const specifier = match[1] as string
       if (/^(?:import|export)\s+type\s/.test(match[0].trim())) continue

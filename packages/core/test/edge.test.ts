@@ -293,7 +293,8 @@ describe('gate.authorize() and the request edge through the gate', () => {
     const error = await gate.authenticate(req).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(InvalidRequestError)
     expect(toResponse(error).headers['www-authenticate']).toBe(
-      'Bearer realm="api", error="invalid_request", error_description="malformed Host header"',
+      'Bearer realm="api", error="invalid_request", error_description="malformed Host header", ' +
+        'DPoP realm="api", algs="ES256 EdDSA RS256 PS256"',
     )
     expect(events).toContainEqual({
       type: 'rejected',

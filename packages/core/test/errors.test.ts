@@ -140,7 +140,9 @@ describe('the GateError classes', () => {
 describe('responses from a gate with a realm', () => {
   it('answers a request without credentials with a bare challenge carrying only the realm', async () => {
     const error = await expectChallenge(gate.authenticate(request()), 'missing')
-    expect(error.headers['www-authenticate']).toBe('Bearer realm="api"')
+    expect(error.headers['www-authenticate']).toBe(
+      'Bearer realm="api", DPoP realm="api", algs="ES256 EdDSA RS256 PS256"',
+    )
   })
 
   it('answers a malformed request with 400 invalid_request and the realm', async () => {
@@ -154,7 +156,8 @@ describe('responses from a gate with a realm', () => {
     const t = await issuer.mint({}, { expired: true })
     const error = await expectInvalidToken(gate.authenticate(request(`Bearer ${t}`)), 'exp', [t])
     expect(error.headers['www-authenticate']).toBe(
-      'Bearer realm="api", error="invalid_token", error_description="token expired"',
+      'Bearer realm="api", error="invalid_token", error_description="token expired", ' +
+        'DPoP realm="api", algs="ES256 EdDSA RS256 PS256"',
     )
   })
 
@@ -183,7 +186,7 @@ describe('responses from a gate with a realm', () => {
       const t = await as.mint({ scope: 'todos:write' })
       const error = await rejection(g.verify(t, { policy: { scope: { includes: 'todos:read' } } }))
       expect(error.status).toBe(403)
-      expect(error.headers['www-authenticate']).toMatch(/, scope="todos:read"$/)
+      expect(error.headers['www-authenticate']).toMatch(/, scope="todos:read", DPoP algs="[^"]+"$/)
     } finally {
       await as.close()
     }

@@ -263,7 +263,7 @@ describe('verify() for tokens that did not come in a header', () => {
       reason: 'policy',
     })
     expect(error.headers['www-authenticate']).toMatch(
-      /^Bearer error="insufficient_scope", error_description="[^"]*"$/,
+      /^Bearer error="insufficient_scope", error_description="[^"]*", DPoP algs="[^"]*"$/,
     )
   })
 })

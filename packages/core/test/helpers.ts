@@ -142,6 +142,8 @@ function expectNoSecrets(error: GateError, secrets: readonly string[]): void {
 
 /** Quoted RFC 6750 auth-param value: `%x20-21 / %x23-5B / %x5D-7E`. */
 const QUOTED = '[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]*'
+/** The bare `DPoP` challenge a gate adds beside `Bearer` when it accepts both schemes (RFC 9449 §7.1). */
+const DPOP_CHALLENGE = `(, DPoP (realm="${QUOTED}", )?algs="${QUOTED}")?`
 
 /** 401 `invalid_token` with `reason`, in the RFC 6750 form, echoing none of `secrets`. */
 export async function expectInvalidToken(
@@ -158,7 +160,9 @@ export async function expectInvalidToken(
     error: 'invalid_token',
   })
   expect(error.headers['www-authenticate']).toMatch(
-    new RegExp(`^Bearer (realm="${QUOTED}", )?error="invalid_token", error_description="${QUOTED}"$`),
+    new RegExp(
+      `^Bearer (realm="${QUOTED}", )?error="invalid_token", error_description="${QUOTED}"${DPOP_CHALLENGE}$`,
+    ),
   )
   expectNoSecrets(error, secrets)
   return error
@@ -179,7 +183,9 @@ export async function expectInvalidRequest(
     error: 'invalid_request',
   })
   expect(error.headers['www-authenticate']).toMatch(
-    new RegExp(`^Bearer (realm="${QUOTED}", )?error="invalid_request", error_description="${QUOTED}"$`),
+    new RegExp(
+      `^Bearer (realm="${QUOTED}", )?error="invalid_request", error_description="${QUOTED}"${DPOP_CHALLENGE}$`,
+    ),
   )
   expectNoSecrets(error, secrets)
   return error
@@ -199,7 +205,9 @@ export async function expectChallenge(
     reason,
     error: undefined,
   })
-  expect(error.headers['www-authenticate']).toMatch(new RegExp(`^Bearer( realm="${QUOTED}")?$`))
+  expect(error.headers['www-authenticate']).toMatch(
+    new RegExp(`^Bearer( realm="${QUOTED}")?${DPOP_CHALLENGE}$`),
+  )
   expectNoSecrets(error, secrets)
   return error
 }

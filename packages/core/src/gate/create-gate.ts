@@ -50,6 +50,7 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
     emit,
     listening: settings.onEvent !== undefined,
     challenge,
+    dpop: settings.dpop,
   })
   type C = ClaimsOf<P>
 
@@ -59,7 +60,7 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
       let credentials: ReturnType<typeof extractCredentials>
       try {
         if (request.refusal !== undefined) throw request.refusal
-        credentials = extractCredentials(request, maxTokenLength, challenge)
+        credentials = extractCredentials(request, maxTokenLength, challenge, settings.dpop.schemes)
       } catch (error) {
         // Optional authentication lets anonymous requests through, unless this request needs a policy.
         if (

@@ -219,12 +219,14 @@ const QUOTED = '"[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]*"'
 function checkForm(response: Answer, expected: Expected, issuer: TestIssuer, sent: string): void {
   expect(response.status, response.body).toBe(expected.status)
   const challenge = response.headers['www-authenticate']
+  // The gates accept both schemes (DPoP `mode: 'allowed'`): a bare DPoP challenge follows (RFC 9449 §7.1).
+  const dpop = `, DPoP realm="${CONFORMANCE_REALM}", algs="ES256 EdDSA RS256 PS256"`
   if ('challenge' in expected) {
     if (expected.challenge === 'bare') {
-      expect(challenge).toBe(`Bearer realm="${CONFORMANCE_REALM}"`)
+      expect(challenge).toBe(`Bearer realm="${CONFORMANCE_REALM}"${dpop}`)
     } else {
       const scope = expected.challenge === 'insufficient_scope' ? `(, scope=${QUOTED})?` : ''
-      const form = `^Bearer realm="${CONFORMANCE_REALM}", error="${expected.challenge}", error_description=${QUOTED}${scope}$`
+      const form = `^Bearer realm="${CONFORMANCE_REALM}", error="${expected.challenge}", error_description=${QUOTED}${scope}${dpop}$`
       expect(challenge).toMatch(new RegExp(form))
     }
   } else if (expected.status === 200) {
