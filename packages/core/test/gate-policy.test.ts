@@ -75,9 +75,9 @@ describe('policies through the gate', () => {
     await expectForbidden(gate.verify(token, { policy: { environment: 'production' } }))
   })
 
-  it('carries scope="…" in the challenge when the refusing rule was about scopes', async () => {
+  it('names every scope the policy requires in scope="…", not only the missing ones', async () => {
     const gate = oauthGate({ scope: { includes: ['todos:read', 'todos:write'] } })
-    await expectForbidden(gate.verify(await oauth.mint({ scope: 'todos:read' })), 'todos:write')
+    await expectForbidden(gate.verify(await oauth.mint({ scope: 'todos:read' })), 'todos:read todos:write')
     await gate.verify(await oauth.mint({ scope: 'todos:read todos:write' }))
   })
 

@@ -6,6 +6,7 @@
  */
 
 import type { Auth } from '../auth.js'
+import { authenticatedHeaders, NO_STORE } from '../dpop/response-headers.js'
 import { type FetchRequestLike, fromFetch } from '../edge/fetch.js'
 import { fromNode, type NodeRequestLike } from '../edge/node.js'
 import type { GateRequest } from '../edge/request.js'
@@ -51,14 +52,21 @@ export interface AdapterKit<C> {
   attach(carrier: object): void
   /**
    * The answer to write for `error`, or `undefined` when it goes to the framework instead (with
-   * `errors: 'framework'`, or when it is not a `GateError`, i.e. not a refusal but a bug).
+   * `errors: 'framework'`, or when it is not a `GateError`, i.e. not a refusal but a bug). A request
+   * the gate answers itself (its protected-resource metadata) is always answered here.
    */
   answer(error: unknown): GateResponse | undefined
   /** Headers of every authenticated response: `Cache-Control: no-store` (RFC 6750 §5.3). */
   readonly headers: Readonly<Record<string, string>>
-  /** Authenticates a Node request. Rejects with a `GateError`; never throws synchronously (the gate doesn't). */
+  /** The headers of the response to `auth`: {@link headers}, and `DPoP-Nonce` when a new one is due. */
+  headersFor(auth: Auth): Readonly<Record<string, string>>
+  /**
+   * Authenticates a Node request. Rejects with a `GateError`, or, for a request of the gate's
+   * protected-resource metadata, with an answer that {@link answer} turns into the 200 to write: adapters
+   * write it the way they write a refusal. Never throws synchronously (the gate doesn't).
+   */
   node(req: NodeRequestLike, url?: string, policy?: CompiledPolicy): Promise<Auth<C> | undefined>
-  /** Authenticates a Fetch request. Rejects with a `GateError`; never throws synchronously. */
+  /** Authenticates a Fetch request, as {@link node} does. Never throws synchronously. */
   fetch(request: FetchRequestLike, policy?: CompiledPolicy): Promise<Auth<C> | undefined>
 }
 
@@ -100,17 +108,36 @@ export function adapterKit<C>(
     gate,
     delegate,
     headers: NO_STORE,
+    headersFor: authenticatedHeaders,
     attach(carrier) {
       ;(carrier as Carrier)[SLOT] = kit as AdapterKit<unknown>
     },
-    answer: (error) => (delegate || !isGateError(error) ? undefined : toResponse(error)),
-    node: (req, url, policy) => call(fromNode(req, gate, url), policy),
-    fetch: (request, policy) => call(fromFetch(request, gate), policy),
+    answer: (error) => {
+      if (error instanceof ServedByGate) return error.response
+      return delegate || !isGateError(error) ? undefined : toResponse(error)
+    },
+    node: (req, url, policy) =>
+      served(gate, req.method ?? 'GET', url ?? req.url ?? '/') ?? call(fromNode(req, gate, url), policy),
+    fetch: (request, policy) =>
+      served(gate, request.method, request.url) ?? call(fromFetch(request, gate), policy),
   }
   return kit
 }
 
-const NO_STORE: Readonly<Record<string, string>> = Object.freeze({ 'cache-control': 'no-store' })
+/**
+ * A request the gate answers itself instead of authenticating it: its protected-resource metadata
+ * (RFC 9728), public even behind a global `oidcGate()`. It leaves `node()` / `fetch()` the way refusals
+ * do, so every adapter writes it with the code that writes a refusal, whatever `errors` says.
+ */
+class ServedByGate {
+  constructor(readonly response: GateResponse) {}
+}
+
+function served<C>(gate: Gate<C>, method: string, target: string): Promise<never> | undefined {
+  const response = gate.protectedResource?.respond(method, target)
+  return response === undefined ? undefined : Promise.reject(new ServedByGate(response))
+}
+
 
 /**
  * Splits the options of a plugin registered the framework's way (`app.register(oidcGate, options)`):

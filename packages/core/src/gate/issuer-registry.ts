@@ -20,20 +20,26 @@ export interface IssuerRegistry {
   readonly vercelOnly: boolean
 }
 
-/** Builds the issuer registry; a bad profile throws a `TypeError` naming `issuers[i]`. */
+/**
+ * Builds the issuer registry; a bad profile throws a `TypeError` naming `issuers[i]`. A profile built
+ * without an audience (`oidc()` without `audience`) expects `resource`, the gate's protected resource
+ * (RFC 8707); without one, it throws naming `audience`.
+ */
 export function buildIssuerRegistry(
   profiles: readonly IssuerProfile[],
   jwks: KeySourceOptions | undefined,
   emit: EventListener,
   clock: () => number,
+  resource?: string,
 ): IssuerRegistry {
   const keyOptions = resolveKeySourceOptions(jwks)
   const sources = new Map<string, RemoteKeySource>()
   const issuers = new Map<string, IssuerRuntime>()
-  for (const [index, profile] of profiles.entries()) {
-    if (profile === null || typeof profile !== 'object' || !Array.isArray(profile.targets)) {
+  for (const [index, given] of profiles.entries()) {
+    if (given === null || typeof given !== 'object' || !Array.isArray(given.targets)) {
       throw new TypeError(`issuers[${index}] must be built with vercel() or oidc()`)
     }
+    const profile = withAudience(given, index, resource)
     for (const message of profile.warnings ?? []) emit({ type: 'policy.warning', message })
     for (const target of profile.targets) {
       if (issuers.has(target.issuer))
@@ -55,4 +61,15 @@ export function buildIssuerRegistry(
     claimNames: closed ? [...new Set(profiles.flatMap((p) => p.claimNames ?? []))] : undefined,
     vercelOnly: profiles.every((p) => p.profile === 'vercel'),
   }
+}
+
+/** The profile with its audiences: its own, else the protected resource's identifier. */
+function withAudience(profile: IssuerProfile, index: number, resource: string | undefined): IssuerProfile {
+  if (Array.isArray(profile.audiences) && profile.audiences.length > 0) return profile
+  if (resource === undefined) {
+    throw new TypeError(
+      `issuers[${index}]: ${profile.profile}(): audience is required unless the gate has protectedResource (its resource is then the audience)`,
+    )
+  }
+  return Object.freeze({ ...profile, audiences: Object.freeze([resource]) })
 }

@@ -20,8 +20,11 @@ import {
 export interface OidcOptions extends KeySetOptions {
   /** The issuer identifier, exactly as in the tokens' `iss` (no normalisation). Required. */
   readonly issuer: string
-  /** This API's audience (resource indicator): `aud` must contain it. Required. */
-  readonly audience: string | readonly string[]
+  /**
+   * This API's audience (resource indicator): `aud` must contain it (one of them, for an array). Required,
+   * unless the gate has `protectedResource`: its `resource` is then the audience (RFC 8707).
+   */
+  readonly audience?: string | readonly string[]
   /** The issuer's JWKS URL. Required. */
   readonly jwksUri: string
   /**
@@ -44,6 +47,8 @@ export interface OidcOptions extends KeySetOptions {
   /** Largest accepted token age (`now − iat`), seconds. Default: no limit beyond `exp`. */
   readonly maxTokenAge?: number
 }
+
+const NO_AUDIENCE: readonly string[] = Object.freeze([])
 
 const OPTIONS = [
   'issuer',
@@ -89,7 +94,8 @@ export function oidc(options: OidcOptions): IssuerProfile<AccessTokenClaims> {
   return Object.freeze<IssuerProfile<AccessTokenClaims>>({
     profile: 'oidc',
     targets: Object.freeze([{ issuer, jwksUri, ...(keys === undefined ? {} : { initialKeys: keys }) }]),
-    audiences: audiences('oidc(): audience', options.audience),
+    // No audience: the gate's protected resource, or a TypeError naming `audience` from createGate().
+    audiences: options.audience === undefined ? NO_AUDIENCE : audiences('oidc(): audience', options.audience),
     algorithms: checkAlgorithms('oidc(): algorithms', options.algorithms ?? ASYMMETRIC_ALGORITHMS),
     maxTokenLifetime: seconds('oidc(): maxTokenLifetime', options.maxTokenLifetime, 86_400),
     maxTokenAge:

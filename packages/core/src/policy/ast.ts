@@ -17,7 +17,12 @@ export type ConditionNode =
   | { readonly op: 'equals'; readonly value: string | number | boolean }
   | { readonly op: 'oneOf'; readonly values: readonly string[] }
   | { readonly op: 'glob'; readonly pattern: string }
-  | { readonly op: 'includes'; readonly tokens: readonly string[] }
+  | {
+      readonly op: 'includes'
+      readonly tokens: readonly string[]
+      /** On a scope claim, the separator of the gate's scope hierarchy (`files` grants `files:read`). */
+      readonly hierarchy?: string | undefined
+    }
   | { readonly op: 'exists'; readonly value: boolean }
 
 /**

@@ -6,7 +6,7 @@
 import { VERCEL_CLAIM_NAMES } from '../claims.js'
 import type { LeafNode, PolicyNode } from './ast.js'
 import { explainPolicy } from './explain.js'
-import { requiredScopes } from './scopes.js'
+import { checkScopeHierarchy, requiredScopes } from './scopes.js'
 import type { CompiledPolicy, CompilePolicyOptions, Policy } from './types.js'
 import { parsePolicy } from './validate.js'
 import { renameWarnings } from './warnings.js'
@@ -153,7 +153,8 @@ export function compilePolicy<C = Record<string, unknown>>(
   if (typeof label !== 'string' || label === '')
     throw new TypeError('compilePolicy: label must be a non-empty string')
   const claimNames = options.claimNames ?? (options.profile === 'vercel' ? VERCEL_CLAIM_NAMES : undefined)
-  const { node, source } = parsePolicy(policy, label, claimNames)
+  const hierarchy = checkScopeHierarchy('compilePolicy: scopeHierarchy', options.scopeHierarchy)
+  const { node, source } = parsePolicy(policy, label, claimNames, hierarchy)
   const root = compileNode(node)
   const test: CompiledPolicy['test'] = (claims) => root(asClaims(claims))
   const compiled: CompiledPolicy & { readonly [COMPILED]: true } = {

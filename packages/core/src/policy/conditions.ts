@@ -4,6 +4,7 @@
 
 import type { ConditionNode } from './ast.js'
 import { compileGlob } from './glob.js'
+import { grantingScopes } from './scopes.js'
 
 /** Above this many values a one-of list is looked up in a `Set` instead of scanned. */
 const SCAN_LIMIT = 8
@@ -51,6 +52,23 @@ export function containsToken(value: unknown, token: string): boolean {
 }
 
 /**
+ * Whether a scope claim value grants `token`: holds it, or, with a hierarchy `separator`, one of its
+ * ancestors (`files` grants `files:read`).
+ *
+ * @example
+ * ```ts
+ * grantsScope('files openid', 'files:read', ':') // true
+ * grantsScope('files openid', 'files:read', undefined) // false
+ * ```
+ */
+export function grantsScope(value: unknown, token: string, separator: string | undefined): boolean {
+  if (separator === undefined) return containsToken(value, token)
+  const granting = grantingScopes(token, separator)
+  for (let i = 0; i < granting.length; i++) if (containsToken(value, granting[i]!)) return true
+  return false
+}
+
+/**
  * Compiles a condition into a predicate on the claim value (`undefined` when the claim is missing).
  * A missing or `null` claim fails every condition except `{ exists: false }`.
  *
@@ -81,6 +99,7 @@ export function conditionMatcher(condition: ConditionNode): (value: unknown) => 
     }
     case 'includes': {
       const tokens = condition.tokens
+      if (condition.hierarchy !== undefined) return hierarchicalIncludes(tokens, condition.hierarchy)
       if (tokens.length === 1) {
         const token = tokens[0]!
         return (value) => containsToken(value, token)
@@ -96,5 +115,19 @@ export function conditionMatcher(condition: ConditionNode): (value: unknown) => 
       return condition.value
         ? (value) => value !== undefined && value !== null
         : (value) => value === undefined || value === null
+  }
+}
+
+/** `includes` on a scope claim with a hierarchy: each required token, or one of its ancestors, is granted. */
+function hierarchicalIncludes(tokens: readonly string[], separator: string): (value: unknown) => boolean {
+  const alternatives = tokens.map((token) => grantingScopes(token, separator))
+  return (value) => {
+    for (let i = 0; i < alternatives.length; i++) {
+      const granting = alternatives[i]!
+      let granted = false
+      for (let j = 0; j < granting.length && !granted; j++) granted = containsToken(value, granting[j]!)
+      if (!granted) return false
+    }
+    return true
   }
 }

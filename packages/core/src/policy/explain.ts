@@ -4,7 +4,7 @@
  */
 
 import type { LeafNode, NotNode, PolicyNode } from './ast.js'
-import { containsToken } from './conditions.js'
+import { grantsScope } from './conditions.js'
 import { describeExpected, describeValue, quoteList } from './describe.js'
 import { isScopeClaim } from './scopes.js'
 import type { PolicyDecision, PolicyFailure } from './types.js'
@@ -19,7 +19,7 @@ function leafFailure(leaf: LeafNode, value: unknown): PolicyFailure {
   const operator = condition.op === 'oneOf' ? 'equals' : condition.op
   let message = `${leaf.at}: expected ${expected}, got ${actual}`
   if (condition.op === 'includes') {
-    const missing = condition.tokens.filter((token) => !containsToken(value, token))
+    const missing = condition.tokens.filter((token) => !grantsScope(value, token, condition.hierarchy))
     message += ` (missing ${quoteList(missing)})`
     const failure: PolicyFailure = {
       rule: leaf.at,

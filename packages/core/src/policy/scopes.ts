@@ -71,3 +71,41 @@ export function requiredScopes(node: PolicyNode): readonly string[] {
   })
   return [...found]
 }
+
+/**
+ * Checks a scope hierarchy separator (the gate's `scopeHierarchy`, `compilePolicy`'s option): one
+ * character that scope tokens may contain, such as `:`, `.` or `/`. Throws a `TypeError` naming
+ * `option`.
+ *
+ * @example
+ * ```ts
+ * checkScopeHierarchy('scopeHierarchy', ':') // ':'
+ * checkScopeHierarchy('scopeHierarchy', undefined) // undefined
+ * ```
+ */
+export function checkScopeHierarchy(option: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || value.length !== 1 || !SCOPE_TOKEN.test(value)) {
+    throw new TypeError(`${option} must be one character of a scope token, such as ":", "." or "/"`)
+  }
+  return value
+}
+
+/**
+ * The granted scopes that satisfy a required scope token: the token itself and, with a hierarchy
+ * separator, every ancestor (`files:read:own` is satisfied by `files:read` and by `files`).
+ *
+ * @example
+ * ```ts
+ * grantingScopes('files:read:own', ':') // ['files:read:own', 'files:read', 'files']
+ * grantingScopes('files:read', undefined) // ['files:read']
+ * ```
+ */
+export function grantingScopes(token: string, separator: string | undefined): readonly string[] {
+  const granting = [token]
+  if (separator === undefined) return granting
+  for (let end = token.lastIndexOf(separator); end > 0; end = token.lastIndexOf(separator, end - 1)) {
+    granting.push(token.slice(0, end))
+  }
+  return granting
+}

@@ -90,7 +90,9 @@ export type ClaimPath<C, D extends number = 3> = [D] extends [never]
 
 /**
  * A rule object: the AND of its entries, each a claim path mapped to a {@link PolicyCondition}. With a
- * closed claim type (e.g. `VercelClaims`) only its claim names are accepted.
+ * closed claim type (e.g. `VercelClaims`) only its claim names are accepted. The key `scopes` lists
+ * scope tokens that must all be granted (`{ scopes: ['files:read'] }`); a claim named `scopes` is
+ * written `[scopes]`.
  *
  * @example
  * ```ts
@@ -102,6 +104,8 @@ export type PolicyRule<C = Record<string, unknown>> =
   string extends ClaimPath<C>
     ? { readonly [path: string]: PolicyCondition }
     : { readonly [P in ClaimPath<C>]?: PolicyCondition } & {
+        /** Scope tokens the `scope` claim must all contain: `{ scope: { includes: [...] } }`. */
+        readonly scopes?: string | readonly string[]
         readonly anyOf?: never
         readonly allOf?: never
         readonly not?: never
@@ -193,6 +197,12 @@ export interface CompilePolicyOptions {
    * about rules that pin renameable names (`owner`, `project`, `sub`) instead of the stable IDs.
    */
   readonly profile?: 'vercel'
+  /**
+   * The separator of hierarchical scopes, one character such as `':'`: a granted scope then satisfies
+   * every scope below it (`files` satisfies `files:read` and `files:read:own`). Applies to `scopes` and
+   * to `includes` on `scope` / `scp`. Default: none, scope tokens compare exactly (RFC 6749 §3.3).
+   */
+  readonly scopeHierarchy?: string
 }
 
 /**
@@ -270,7 +280,10 @@ export interface CompiledPolicy {
   readonly test: (claims: Readonly<Record<string, unknown>>) => boolean
   /** The slow path, for denials: the decision with the failed rules and the missing scopes. */
   readonly explain: (claims: Readonly<Record<string, unknown>>) => PolicyDecision
-  /** The scope tokens named by `includes` rules on `scope` or `scp` outside any `not`, in policy order. */
+  /**
+   * The scope tokens named by `scopes` and by `includes` rules on `scope` or `scp` outside any `not`, in
+   * policy order: what a 403 `insufficient_scope` lists in `scope="…"`.
+   */
   readonly requiredScopes: readonly string[]
   /** Lint findings for the boot log (with `profile: 'vercel'`: rules on renameable names). */
   readonly warnings: readonly string[]

@@ -38,7 +38,20 @@ interface Context {
   readonly errors: string[]
   readonly claimNames: ReadonlySet<string> | undefined
   readonly ancestors: Set<object>
+  /** The separator of hierarchical scopes, for `includes` on scope claims and `scopes`. */
+  readonly scopeHierarchy: string | undefined
 }
+
+/**
+ * The rule key that names required scopes: `{ "scopes": ["files:read"] }` is
+ * `{ "scope": { "includes": ["files:read"] } }`. A claim named `scopes` is read with `[scopes]`.
+ *
+ * @example
+ * ```ts
+ * SCOPES_KEY // 'scopes'
+ * ```
+ */
+export const SCOPES_KEY = 'scopes'
 
 /** Describes a non-JSON or unexpected value for an error message. */
 function kindOf(value: unknown): string {
@@ -196,6 +209,12 @@ function parseRule(rule: Record<string, unknown>, keys: readonly string[], at: s
   let valid = true
   for (const key of keys) {
     const where = locationKey(at, key)
+    if (key === SCOPES_KEY) {
+      const leaf = parseScopes(rule[key], where, ctx)
+      if (leaf === undefined) valid = false
+      else leaves.push(leaf)
+      continue
+    }
     const segments = parseClaimPath(key)
     if (typeof segments === 'string') {
       ctx.errors.push(`${where}: ${segments}`)
@@ -225,6 +244,33 @@ function parseRule(rule: Record<string, unknown>, keys: readonly string[], at: s
     })
   }
   return valid ? ({ kind: 'rule', at, leaves } as const) : undefined
+}
+
+/** `scopes`: a scope token or a non-empty array of them, all required in the `scope` claim. */
+function parseScopes(value: unknown, at: string, ctx: Context): LeafNode | undefined {
+  const check = (token: string, tokenAt: string): boolean => {
+    const problem = scopeTokenProblem(token)
+    if (problem !== undefined) ctx.errors.push(`${tokenAt}: ${JSON.stringify(token)} ${problem}`)
+    return problem === undefined
+  }
+  let tokens: readonly string[] | undefined
+  if (typeof value === 'string') tokens = check(value, at) ? [value] : undefined
+  else if (Array.isArray(value) && enter(value, at, ctx)) tokens = parseStringList(value, at, ctx, check)
+  else if (!Array.isArray(value)) {
+    ctx.errors.push(`${at}: expects a scope or an array of scopes, all required, got ${kindOf(value)}`)
+  }
+  if (tokens === undefined) return undefined
+  const condition: ConditionNode = { op: 'includes', tokens, hierarchy: ctx.scopeHierarchy }
+  const segments = ['scope']
+  return {
+    kind: 'leaf',
+    at,
+    claim: 'scope',
+    segments,
+    condition,
+    read: claimReader(segments),
+    match: conditionMatcher(condition),
+  }
 }
 
 function parseStringList(
@@ -330,11 +376,12 @@ function parseOperator(
         ctx.errors.push(`${tokenAt}: ${JSON.stringify(token)} ${problem}`)
         return false
       }
+      const hierarchy = scope ? ctx.scopeHierarchy : undefined
       if (typeof operand === 'string')
-        return check(operand, where) ? { op: 'includes', tokens: [operand] } : undefined
+        return check(operand, where) ? { op: 'includes', tokens: [operand], hierarchy } : undefined
       if (Array.isArray(operand)) {
         const tokens = parseStringList(operand, where, ctx, check)
-        return tokens === undefined ? undefined : { op: 'includes', tokens }
+        return tokens === undefined ? undefined : { op: 'includes', tokens, hierarchy }
       }
       ctx.errors.push(`${where}: expects a string or an array of strings, got ${kindOf(operand)}`)
       return undefined
@@ -393,11 +440,13 @@ export function parsePolicy(
   policy: unknown,
   label: string,
   claimNames: readonly string[] | undefined,
+  scopeHierarchy?: string,
 ): { readonly node: PolicyNode; readonly source: unknown } {
   const ctx: Context = {
     errors: [],
     claimNames: claimNames === undefined ? undefined : new Set(claimNames),
     ancestors: new Set(),
+    scopeHierarchy,
   }
   const node = parseNode(policy, label, ctx)
   if (node === undefined || ctx.errors.length > 0) {

@@ -7,6 +7,7 @@
 
 export {
   CONFORMANCE_REALM,
+  type ConformanceAnswer,
   type ConformanceCore,
   type ConformanceDriver,
   type ConformanceGate,
@@ -18,4 +19,4 @@ export {
   echo,
   listen,
 } from './harness.js'
-export { CONFORMANCE_CASE_COUNT } from './scenarios.js'
+export { CONFORMANCE_CASE_COUNT, CONFORMANCE_RESOURCE } from './scenarios.js'

@@ -10,6 +10,8 @@ export type Challenge = 'bare' | 'invalid_request' | 'invalid_token' | 'insuffic
 /** What a case expects, besides being the core's own answer. */
 export type Expected =
   | { readonly status: 200; readonly auth: 'web' | 'none' }
+  /** The protected-resource metadata (RFC 9728): the document, or none for HEAD and OPTIONS. */
+  | { readonly status: 200; readonly metadata: 'document' | 'head' | 'preflight' }
   | { readonly status: 400 | 401 | 403; readonly challenge: Challenge }
   | { readonly status: 431 | 503 }
 
@@ -17,7 +19,13 @@ export type Expected =
 export interface Case {
   /** Behaviour, read as `it(<name>)`. */
   readonly name: string
-  readonly path?: '/claims' | '/policy'
+  readonly path?:
+    | '/claims'
+    | '/policy'
+    | '/.well-known/oauth-protected-resource/mcp'
+    | '/.well-known/oauth-protected-resource'
+  /** Default `GET`. */
+  readonly method?: 'GET' | 'HEAD' | 'OPTIONS'
   readonly query?: string
   /** The `Host` field line(s) to send instead of the server's address. */
   readonly host?: string | readonly string[]
@@ -34,8 +42,24 @@ export interface Scenario {
   readonly optional?: boolean
   readonly gatePolicy?: { readonly environment: readonly string[] }
   readonly outage?: boolean
+  /** The gate is the protected resource {@link CONFORMANCE_RESOURCE} (RFC 9728). */
+  readonly protectedResource?: boolean
+  /** Scopes the route policy of `/policy` requires besides the project. Default none. */
+  readonly routeScopes?: readonly string[]
   readonly cases: readonly Case[]
 }
+
+/** The resource of the protected-resource scenario, and its authorization server. */
+export const CONFORMANCE_RESOURCE = {
+  resource: 'https://mcp.example.test/mcp',
+  authorizationServers: ['https://as.example.test'],
+  scopesSupported: ['files:read', 'files:write'],
+  resourceName: 'conformance',
+} as const
+
+/** Where the metadata of {@link CONFORMANCE_RESOURCE} is served: path-inserted (RFC 9728 §3.1) and at the root. */
+const METADATA_PATH = '/.well-known/oauth-protected-resource/mcp'
+const ROOT_METADATA_PATH = '/.well-known/oauth-protected-resource'
 
 const bearer = (claims?: Record<string, unknown>, options?: Parameters<TestIssuer['mint']>[1]) => {
   return async (issuer: TestIssuer) => `Bearer ${await issuer.mint(claims, options)}`
@@ -234,6 +258,63 @@ export const SCENARIOS: readonly Scenario[] = [
         name: 'answers 200 on a policy route with an admitted token',
         path: '/policy',
         authorization: bearer(),
+        expect: ok,
+      },
+    ],
+  },
+  {
+    name: 'protected resource (RFC 9728)',
+    protectedResource: true,
+    routeScopes: ['files:read', 'files:write'],
+    cases: [
+      {
+        name: 'answers GET of the path-inserted metadata URL with the document, without credentials',
+        path: METADATA_PATH,
+        expect: { status: 200, metadata: 'document' },
+      },
+      {
+        name: 'answers GET of the root metadata URL with the document',
+        path: ROOT_METADATA_PATH,
+        query: 'x=1',
+        expect: { status: 200, metadata: 'document' },
+      },
+      {
+        name: 'answers the metadata whatever credentials come with the request',
+        path: METADATA_PATH,
+        authorization: raw('Bearer a.b.c'),
+        expect: { status: 200, metadata: 'document' },
+      },
+      {
+        name: 'answers HEAD of the metadata without a body',
+        path: METADATA_PATH,
+        method: 'HEAD',
+        expect: { status: 200, metadata: 'head' },
+      },
+      {
+        name: 'answers the CORS preflight of the metadata',
+        path: METADATA_PATH,
+        method: 'OPTIONS',
+        expect: { status: 200, metadata: 'preflight' },
+      },
+      {
+        name: 'answers 401 with resource_metadata in the bare challenge without Authorization',
+        expect: unauthorized,
+      },
+      {
+        name: 'answers 401 invalid_token with resource_metadata for an expired token',
+        authorization: bearer({}, { expired: true }),
+        expect: invalidToken,
+      },
+      {
+        name: 'answers 403 naming every scope of the route, with resource_metadata, for a missing scope',
+        path: '/policy',
+        authorization: bearer({ scope: 'files:read' }),
+        expect: forbidden,
+      },
+      {
+        name: 'answers 200 on the route when the token has every scope',
+        path: '/policy',
+        authorization: bearer({ scope: 'files:write files:read' }),
         expect: ok,
       },
     ],
