@@ -3,7 +3,6 @@
  */
 
 import type { AccessTokenClaims, ActorClaim, VercelClaims } from './claims.js'
-import type { DpopProof } from './dpop/verify-proof.js'
 import type { JoseHeader } from './jws.js'
 
 /** A camelCase view of a Vercel token's claims. */
@@ -40,10 +39,11 @@ interface AuthBase<C> {
   /** The current actor (RFC 8693 `act`), when the token was issued through a token exchange. */
   readonly actor: ActorClaim | undefined
   /**
-   * The verified DPoP proof, when the token came with `Authorization: DPoP` (RFC 9449): the key
-   * thumbprint, `jti`, and `nextNonce` to send as `DPoP-Nonce`. `undefined` for bearer tokens.
+   * `true` when a mock mode of `createGate({ mock })` produced this `Auth`: no signature was verified
+   * (decode-only), or no token was sent at all (a static identity, whose `token` is empty). Mock modes
+   * refuse to start when `NODE_ENV=production`. `undefined` for verified tokens.
    */
-  readonly dpop?: DpopProof | undefined
+  readonly mock?: true | undefined
 }
 
 /** A verified Vercel OIDC token. */

@@ -3,6 +3,7 @@
  * count or trace what the gate does.
  */
 
+import { gateChannels, publish } from './diagnostics/channels.js'
 import type { GateErrorCode } from './errors.js'
 
 /** What caused a JWKS fetch. */
@@ -27,10 +28,19 @@ export type GateEvent =
     }
   | {
       readonly type: 'policy.denied'
+      /** The refusing policy's label: `policy` (gate-wide), `route policy`, or `compilePolicy(p, label)`'s. */
+      readonly policy: string
       readonly issuer: string
       readonly sub: string
       /** Human-readable reasons, one per failed rule. Never sent to the client. */
       readonly failures: readonly string[]
+    }
+  /** A policy admitted a verified token (one event per policy applied; emitted only when someone listens). */
+  | {
+      readonly type: 'policy.allowed'
+      readonly policy: string
+      readonly issuer: string
+      readonly sub: string
     }
   | { readonly type: 'policy.warning'; readonly message: string }
   | {
@@ -56,18 +66,46 @@ export type GateEvent =
   | { readonly type: 'replay.detected'; readonly jkt: string }
   /** The replay store failed: the request was refused with 503 (or let through with `failOpen`). */
   | { readonly type: 'replay.store-error'; readonly error: string }
+  /**
+   * The gate was created in a mock mode (`createGate({ mock })`): tokens are not verified. Emitted once,
+   * at construction.
+   */
+  | {
+      readonly type: 'mock.enabled'
+      /** `identity`: every request is the configured identity; `decode-only`: signatures are not checked. */
+      readonly mode: 'identity' | 'decode-only'
+      /** The issuer of the static identity (`identity` mode). */
+      readonly issuer: string | undefined
+    }
 
 /** A listener for {@link GateEvent}s. Exceptions it throws are swallowed: events never fail a request. */
 export type EventListener = (event: GateEvent) => void
 
-/** Calls `listener` without letting it break the caller. */
+/**
+ * The gate's event sink: calls `listener` without letting it break the caller, and publishes the event
+ * on the `oidc-gate:event` diagnostics channel when that has subscribers (DESIGN §6.1).
+ */
 export function emitter(listener: EventListener | undefined): EventListener {
-  if (listener === undefined) return () => {}
+  const channel = gateChannels()?.events
+  if (listener === undefined && channel === undefined) return () => {}
   return (event) => {
-    try {
-      listener(event)
-    } catch {
-      // A faulty listener must not turn a verified request into a failure.
+    if (listener !== undefined) {
+      try {
+        listener(event)
+      } catch {
+        // A faulty listener must not turn a verified request into a failure.
+      }
     }
+    if (channel?.hasSubscribers === true) publish(channel, event)
   }
+}
+
+/**
+ * Whether an event emitted now reaches anyone: `listener` is set, or the diagnostics channel has
+ * subscribers. Events built on every request (`verified`, `policy.allowed`) are built only then.
+ */
+export function listening(listener: EventListener | undefined): () => boolean {
+  if (listener !== undefined) return () => true
+  const channel = gateChannels()?.events
+  return channel === undefined ? () => false : () => channel.hasSubscribers
 }

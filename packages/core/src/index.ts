@@ -1,4 +1,10 @@
 export {
+  type FetchHandler,
+  type ProtectedHandler,
+  type ProtectOptions,
+  protect,
+} from './adapter/fetch-handler.js'
+export {
   type AdapterKit,
   type AdapterOptions,
   adapterKit,
@@ -19,6 +25,26 @@ export {
   VERCEL_CLAIM_NAMES,
   type VercelClaims,
 } from './claims.js'
+export {
+  AUTHENTICATE_CHANNEL,
+  EVENT_CHANNEL,
+} from './diagnostics/channels.js'
+export type { AuthenticateResult, AuthenticateTrace } from './diagnostics/trace.js'
+export {
+  createDpopNonces,
+  type DpopNonceCheck,
+  type DpopNonceOptions,
+  type DpopNonces,
+} from './dpop/nonce.js'
+export { DEFAULT_DPOP_ALGORITHMS, type DpopVerifierOptions } from './dpop/options.js'
+export { jwkThumbprint } from './dpop/thumbprint.js'
+export {
+  createDpopVerifier,
+  type DpopProof,
+  type DpopProofRequest,
+  type DpopVerifier,
+  MAX_PROOF_LENGTH,
+} from './dpop/verify-proof.js'
 export { type FetchRequestLike, fromFetch } from './edge/fetch.js'
 export { type EdgeSource, fromNode, type NodeRequestLike } from './edge/node.js'
 export type { EdgeOptions, EdgeSettings } from './edge/origin.js'
@@ -30,17 +56,22 @@ export {
   type ClaimReason,
   CredentialsMissingError,
   type CredentialsReason,
+  DpopBindingError,
+  type DpopReason,
   GateError,
   type GateErrorCode,
   type GateErrorOptions,
   type GateErrorReason,
   InsufficientScopeError,
+  InvalidDpopProofError,
   InvalidRequestError,
   InvalidTokenError,
   isGateError,
   KeysUnavailableError,
+  ReplayStoreUnavailableError,
   type RequestReason,
   type TokenReason,
+  UseDpopNonceError,
 } from './errors.js'
 export type { EventListener, GateEvent, JwksFetchTrigger } from './events.js'
 export { type Credentials, extractCredentials, readAuthorization } from './extract.js'
@@ -58,7 +89,10 @@ export type { IssuerProfile, IssuerTarget, KeySetOptions, ProfileName } from './
 export { type VercelOptions, vercel } from './issuers/vercel.js'
 export type { JoseHeader } from './jws.js'
 export type { InitialKeys, KeySourceOptions } from './keys/index.js'
+export type { MockIdentity, MockOptions } from './mock/options.js'
 export * from './policy/index.js'
+export { type MemoryReplayStoreOptions, memoryReplayStore } from './replay/memory-store.js'
+export { type ReplayStore, replayKey } from './replay/store.js'
 export {
   PROTECTED_RESOURCE_WELL_KNOWN,
   type ProtectedResourceMetadata,
@@ -66,30 +100,6 @@ export {
 } from './resource/metadata.js'
 export type { ProtectedResourceOptions } from './resource/options.js'
 export type { ProtectedResource } from './resource/serve.js'
-export {
-  type DpopNonceCheck,
-  type DpopNonceOptions,
-  type DpopNonces,
-  createDpopNonces,
-} from './dpop/nonce.js'
-export { DEFAULT_DPOP_ALGORITHMS, type DpopVerifierOptions } from './dpop/options.js'
-export { jwkThumbprint } from './dpop/thumbprint.js'
-export {
-  createDpopVerifier,
-  type DpopProof,
-  type DpopProofRequest,
-  type DpopVerifier,
-  MAX_PROOF_LENGTH,
-} from './dpop/verify-proof.js'
-export {
-  DpopBindingError,
-  type DpopReason,
-  InvalidDpopProofError,
-  ReplayStoreUnavailableError,
-  UseDpopNonceError,
-} from './errors.js'
-export { type MemoryReplayStoreOptions, memoryReplayStore } from './replay/memory-store.js'
-export { type ReplayStore, replayKey } from './replay/store.js'
 export { type ClosableConnection, POLICY_VIOLATION } from './websocket/expiry.js'
 export { BEARER_PROTOCOL_PREFIX, bearerProtocol } from './websocket/protocols.js'
 export { refuseUpgrade, type UpgradeSocketLike } from './websocket/refuse.js'

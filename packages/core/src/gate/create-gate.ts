@@ -5,16 +5,25 @@
 
 import type { Auth } from '../auth.js'
 import { resolveCacheOptions, TokenCache } from '../cache.js'
+import { traced } from '../diagnostics/trace.js'
 import { CredentialsMissingError, GateError, InvalidTokenError } from '../errors.js'
-import { emitter } from '../events.js'
+import { emitter, listening } from '../events.js'
 import { extractCredentials } from '../extract.js'
 import type { IssuerProfile } from '../issuers/profile.js'
+import { resolveMock } from '../mock/options.js'
 import type { PolicyDecision } from '../policy/types.js'
 import { buildIssuerRegistry } from './issuer-registry.js'
 import { resolveGateSettings } from './options.js'
 import { createPipeline } from './pipeline.js'
 import { gatePolicies } from './policies.js'
-import type { AuthenticateRequestOptions, ClaimsOf, Gate, GateOptions, PolicyInput } from './types.js'
+import type {
+  AuthenticateOptions,
+  AuthenticateRequestOptions,
+  ClaimsOf,
+  Gate,
+  GateOptions,
+  PolicyInput,
+} from './types.js'
 
 /**
  * Creates a gate. Every option is validated here: a mistake throws a `TypeError` naming the option.
@@ -35,32 +44,35 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
   const settings = resolveGateSettings(options)
   const { clock, challenge, maxTokenLength } = settings
   const emit = emitter(settings.onEvent)
+  const listens = listening(settings.onEvent)
   const registry = buildIssuerRegistry(options.issuers, options.jwks, emit, clock, settings.resource?.resource)
   const policy = options.policy as PolicyInput<unknown>
-  const policies = gatePolicies(policy, registry, emit, challenge, settings.scopeHierarchy)
+  const policies = gatePolicies(policy, registry, emit, challenge, settings.scopeHierarchy, listens)
   const cacheOptions = resolveCacheOptions(options.cache)
   // Node loads its fetch implementation on first use (~30 ms); touching one of its classes loads it now,
   // at boot, instead of in the first request's JWKS fetch.
   void globalThis.Response
+  const verify = { issuers: registry.issuers, clockTolerance: settings.clockTolerance, maxTokenLength }
+  const mock = resolveMock(options.mock, verify, clock(), emit)
   const pipeline = createPipeline({
-    verify: { issuers: registry.issuers, clockTolerance: settings.clockTolerance, maxTokenLength },
-    cache: cacheOptions === undefined ? undefined : new TokenCache(cacheOptions),
+    verify,
+    cache: cacheOptions === undefined || mock !== undefined ? undefined : new TokenCache(cacheOptions),
     policies,
     clock,
     emit,
-    listening: settings.onEvent !== undefined,
+    listening: listens,
     challenge,
-    dpop: settings.dpop,
+    mock: mock?.verify,
   })
   type C = ClaimsOf<P>
 
   const gate: Gate<C> = {
     // The overloads of `Gate.authenticate` narrow the result on `optional`.
-    authenticate: ((request, opts?: AuthenticateRequestOptions<C>) => {
+    authenticate: traced('request', ((request, opts?: AuthenticateRequestOptions<C>) => {
       let credentials: ReturnType<typeof extractCredentials>
       try {
         if (request.refusal !== undefined) throw request.refusal
-        credentials = extractCredentials(request, maxTokenLength, challenge, settings.dpop.schemes)
+        credentials = mock?.credentials ?? extractCredentials(request, maxTokenLength, challenge)
       } catch (error) {
         // Optional authentication lets anonymous requests through, unless this request needs a policy.
         if (
@@ -73,10 +85,10 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
         return pipeline.rejected(error)
       }
       return pipeline.run(credentials, request, opts?.policy)
-    }) as Gate<C>['authenticate'],
-    verify(token, opts) {
+    }) as Gate<C>['authenticate']),
+    verify: traced('token', (token: string, opts?: AuthenticateOptions<C>) => {
       return pipeline.run({ scheme: 'Bearer', token }, undefined, opts?.policy) as Promise<Auth<C>>
-    },
+    }),
     explain(auth, policy?: PolicyInput<C>): PolicyDecision {
       const compiled = policy === undefined ? policies.gate : policies.forRequest(policy)
       if (compiled === undefined) return { allowed: true, failures: [], missingScopes: [] }
@@ -100,6 +112,8 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
     protectedResource: settings.resource,
     clock,
     async warmup(): Promise<void> {
+      // A mock mode verifies no signature: nothing to fetch, and an unreachable issuer is no error.
+      if (mock !== undefined) return
       try {
         await Promise.all(registry.sources.map((s) => s.warmup()))
       } catch (error) {

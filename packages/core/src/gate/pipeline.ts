@@ -6,7 +6,6 @@
 
 import type { Auth } from '../auth.js'
 import type { TokenCache } from '../cache.js'
-import type { GateDpop } from '../dpop/sender-constraint.js'
 import type { GateRequest } from '../edge/request.js'
 import { GateError, type GateErrorOptions, InvalidTokenError } from '../errors.js'
 import type { EventListener } from '../events.js'
@@ -22,11 +21,11 @@ export interface PipelineContext {
   readonly policies: GatePolicies
   readonly clock: () => number
   readonly emit: EventListener
-  /** Whether anyone listens: the `verified` event is then built on every request. */
-  readonly listening: boolean
+  /** Whether anyone listens now (`onEvent`, a diagnostics subscriber): only then is `verified` built. */
+  readonly listening: () => boolean
   readonly challenge: GateErrorOptions
-  /** The sender-constraint step: bearer tokens, DPoP proofs (SECURITY §1 step 8). */
-  readonly dpop: GateDpop
+  /** A mock mode (../mock/): builds the `Auth` in place of `verifyToken`; the gate then caches nothing. */
+  readonly mock?: typeof verifyToken | undefined
 }
 
 /** The steps of one request, shared by `authenticate()`, `verify()` and `authorize()`. */
@@ -53,7 +52,7 @@ export function createPipeline(ctx: PipelineContext): Pipeline {
   const admit = (auth: Auth, policy: CompiledPolicy | undefined, cached: boolean): Auth => {
     policies.enforce(auth, policies.gate, policy)
     policies.enforce(auth, policy)
-    if (listening)
+    if (listening())
       emit({ type: 'verified', issuer: auth.issuer, kid: auth.header.kid, sub: auth.claims.sub, cached })
     return auth
   }
@@ -65,12 +64,11 @@ export function createPipeline(ctx: PipelineContext): Pipeline {
     now: number,
   ): Promise<Auth> => {
     try {
-      const verified = await verifyToken(credentials.token, ctx.verify, now)
+      const verified = await (ctx.mock ?? verifyToken)(credentials.token, ctx.verify, now)
       mine.add(verified.auth)
       cache?.set(credentials.token, verified, now)
-      const constrained = await ctx.dpop.constrain(verified.auth, credentials, request, now)
-      mine.add(constrained)
-      return admit(constrained, policy, false)
+      senderConstraint(verified.auth, credentials, request)
+      return admit(verified.auth, policy, false)
     } catch (caught) {
       return fail(caught)
     }
@@ -104,13 +102,8 @@ export function createPipeline(ctx: PipelineContext): Pipeline {
         now = clock()
         const hit = cache?.get(credentials.token, now)
         if (hit !== undefined) {
-          // The cache holds the token's verification, never a proof: the sender constraint runs again.
-          const constrained = ctx.dpop.constrain(hit.auth, credentials, request, now)
-          if (constrained === hit.auth) return Promise.resolve(admit(hit.auth, policy, true))
-          return Promise.resolve(constrained).then((auth) => {
-            mine.add(auth)
-            return admit(auth, policy, true)
-          }, rejected)
+          senderConstraint(hit.auth, credentials, request)
+          return Promise.resolve(admit(hit.auth, policy, true))
         }
       } catch (caught) {
         return rejected(caught)
@@ -123,3 +116,12 @@ export function createPipeline(ctx: PipelineContext): Pipeline {
   }
 }
 
+/**
+ * The sender-constraint step (SECURITY §1 step 8), between the verified token and the policies; it runs
+ * on cache hits too, since the cache holds the token's verification, never a proof of possession. The
+ * bearer scheme is the only one accepted so far, and claim validation refuses every `cnf`-bound token
+ * as a bearer token (SECURITY C12).
+ */
+function senderConstraint(_auth: Auth, credentials: Credentials, _request: GateRequest | undefined): void {
+  if (credentials.scheme !== 'Bearer') throw new InvalidTokenError('cnf', 'token is not bound to a key')
+}

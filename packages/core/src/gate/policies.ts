@@ -34,6 +34,7 @@ export function gatePolicies(
   emit: EventListener,
   errorOptions: GateErrorOptions,
   scopeHierarchy?: string,
+  listening: () => boolean = () => false,
 ): GatePolicies {
   const compile = (policy: PolicyInput<unknown>, label: string): CompiledPolicy => {
     if (isCompiledPolicy(policy)) return policy
@@ -67,10 +68,17 @@ export function gatePolicies(
     },
     enforce(auth, policy, route = policy) {
       const claims = auth.claims as unknown as Record<string, unknown>
-      if (policy === undefined || policy.test(claims)) return
+      if (policy === undefined) return
+      if (policy.test(claims)) {
+        if (listening()) {
+          emit({ type: 'policy.allowed', policy: policy.label, issuer: auth.issuer, sub: auth.claims.sub })
+        }
+        return
+      }
       const decision = policy.explain(claims)
       emit({
         type: 'policy.denied',
+        policy: policy.label,
         issuer: auth.issuer,
         sub: auth.claims.sub,
         failures: decision.failures.map((f) => f.message),

@@ -5,12 +5,12 @@
 import type { Auth } from '../auth.js'
 import type { TokenCacheOptions } from '../cache.js'
 import type { AccessTokenClaims, VercelClaims } from '../claims.js'
-import type { GateDpopOptions } from '../dpop/sender-constraint.js'
 import type { EdgeOptions, EdgeSettings } from '../edge/origin.js'
 import type { GateRequest } from '../edge/request.js'
 import type { EventListener } from '../events.js'
 import type { IssuerProfile } from '../issuers/profile.js'
 import type { KeySourceOptions } from '../keys/index.js'
+import type { MockOptions } from '../mock/options.js'
 import type { CompiledPolicy, Policy, PolicyDecision } from '../policy/types.js'
 import type { ProtectedResourceOptions } from '../resource/options.js'
 import type { ProtectedResource } from '../resource/serve.js'
@@ -46,11 +46,13 @@ export interface GateOptions<P extends IssuerProfile = IssuerProfile> extends Ed
   /** The clock, ms since the epoch, read once per request. For tests. Default `Date.now`. */
   readonly clock?: () => number
   /**
-   * DPoP (RFC 9449): `mode` (`'allowed'`, `'required'`, `'disabled'`), the proof algorithms,
-   * `proofMaxAge`, the `replayStore` and server `nonce`s. Default `{ mode: 'allowed' }`: `cnf.jkt`-bound
-   * tokens need the `DPoP` scheme and a proof, other tokens work as bearer tokens.
+   * A mock mode for local development, refused (`TypeError`) when `NODE_ENV=production`:
+   * `{ identity: { ...claims } }` authenticates every request as that identity, typed and checked like
+   * the issuer's real claims; `'decode-only'` checks every claim of real tokens but not their signature.
+   * Each `Auth` gets `mock: true`; a `mock.enabled` event is emitted at construction. Prefer a real local
+   * issuer (`oidc-gate dev-issuer`). Default: none.
    */
-  readonly dpop?: GateDpopOptions
+  readonly mock?: MockOptions<ClaimsOf<P>>
   /**
    * This API as an OAuth 2 protected resource (RFC 9728), as MCP servers must be: the adapters serve
    * the metadata at `/.well-known/oauth-protected-resource` (and the path-inserted URL), challenges
