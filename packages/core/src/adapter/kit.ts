@@ -138,7 +138,6 @@ function served<C>(gate: Gate<C>, method: string, target: string): Promise<never
   return response === undefined ? undefined : Promise.reject(new ServedByGate(response))
 }
 
-
 /**
  * Splits the options of a plugin registered the framework's way (`app.register(oidcGate, options)`):
  * `{ gate, optional, errors }` or the gate's own options mixed with `optional` / `errors`.
