@@ -3,6 +3,7 @@
  */
 
 import type { AccessTokenClaims, ActorClaim, VercelClaims } from './claims.js'
+import type { DpopProof } from './dpop/verify-proof.js'
 import type { JoseHeader } from './jws.js'
 
 /** A camelCase view of a Vercel token's claims. */
@@ -44,6 +45,11 @@ interface AuthBase<C> {
    * refuse to start when `NODE_ENV=production`. `undefined` for verified tokens.
    */
   readonly mock?: true | undefined
+  /**
+   * The verified DPoP proof, when the token came with `Authorization: DPoP` (RFC 9449): the key
+   * thumbprint, `jti`, and `nextNonce` to send as `DPoP-Nonce`. `undefined` for bearer tokens.
+   */
+  readonly dpop?: DpopProof | undefined
 }
 
 /** A verified Vercel OIDC token. */

@@ -45,7 +45,13 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
   const { clock, challenge, maxTokenLength } = settings
   const emit = emitter(settings.onEvent)
   const listens = listening(settings.onEvent)
-  const registry = buildIssuerRegistry(options.issuers, options.jwks, emit, clock, settings.resource?.resource)
+  const registry = buildIssuerRegistry(
+    options.issuers,
+    options.jwks,
+    emit,
+    clock,
+    settings.resource?.resource,
+  )
   const policy = options.policy as PolicyInput<unknown>
   const policies = gatePolicies(policy, registry, emit, challenge, settings.scopeHierarchy, listens)
   const cacheOptions = resolveCacheOptions(options.cache)
@@ -62,6 +68,7 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
     emit,
     listening: listens,
     challenge,
+    dpop: settings.dpop,
     mock: mock?.verify,
   })
   type C = ClaimsOf<P>
@@ -72,7 +79,8 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
       let credentials: ReturnType<typeof extractCredentials>
       try {
         if (request.refusal !== undefined) throw request.refusal
-        credentials = mock?.credentials ?? extractCredentials(request, maxTokenLength, challenge)
+        credentials =
+          mock?.credentials ?? extractCredentials(request, maxTokenLength, challenge, settings.dpop.schemes)
       } catch (error) {
         // Optional authentication lets anonymous requests through, unless this request needs a policy.
         if (

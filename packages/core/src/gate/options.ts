@@ -3,6 +3,7 @@
  * so misconfiguration fails at boot, never on the first request (DESIGN §2).
  */
 
+import { type GateDpop, resolveGateDpop } from '../dpop/sender-constraint.js'
 import { type EdgeSettings, resolveEdgeOptions } from '../edge/origin.js'
 import type { GateErrorOptions } from '../errors.js'
 import type { EventListener } from '../events.js'
@@ -25,6 +26,7 @@ const OPTIONS = [
   'publicOrigin',
   'trustProxy',
   'mock',
+  'dpop',
   'protectedResource',
   'scopeHierarchy',
 ]
@@ -38,6 +40,8 @@ export interface GateSettings {
   readonly edge: EdgeSettings
   /** How this gate's challenges are written. */
   readonly challenge: GateErrorOptions
+  /** The accepted schemes and the sender-constraint step. */
+  readonly dpop: GateDpop
   /** The protected resource (RFC 9728), when configured. */
   readonly resource: ProtectedResource | undefined
   /** The separator of scope hierarchies in policies, when configured. */
@@ -71,14 +75,16 @@ export function resolveGateSettings(options: GateOptions): GateSettings {
   }
   if (options.clock !== undefined && typeof options.clock !== 'function')
     throw new TypeError('clock must be a function')
-  const resource = protectedResource(options)
+  const dpop = resolveGateDpop(options.dpop, clockTolerance, options.onEvent)
+  const resource = protectedResource(options, dpop.challenge)
   return {
     clockTolerance,
     maxTokenLength,
     clock: options.clock ?? Date.now,
     onEvent: options.onEvent,
     edge: resolveEdgeOptions(options),
-    challenge: Object.freeze({ realm, resourceMetadata: resource?.metadataUrl }),
+    challenge: Object.freeze({ realm, ...dpop.challenge, resourceMetadata: resource?.metadataUrl }),
+    dpop,
     resource,
     scopeHierarchy: checkScopeHierarchy('scopeHierarchy', options.scopeHierarchy),
   }

@@ -6,6 +6,7 @@
 
 import type { Auth } from '../auth.js'
 import type { TokenCache } from '../cache.js'
+import type { GateDpop } from '../dpop/sender-constraint.js'
 import type { GateRequest } from '../edge/request.js'
 import { GateError, type GateErrorOptions, InvalidTokenError } from '../errors.js'
 import type { EventListener } from '../events.js'
@@ -24,6 +25,8 @@ export interface PipelineContext {
   /** Whether anyone listens now (`onEvent`, a diagnostics subscriber): only then is `verified` built. */
   readonly listening: () => boolean
   readonly challenge: GateErrorOptions
+  /** The sender-constraint step: bearer tokens, DPoP proofs (SECURITY §1 step 8). */
+  readonly dpop: GateDpop
   /** A mock mode (../mock/): builds the `Auth` in place of `verifyToken`; the gate then caches nothing. */
   readonly mock?: typeof verifyToken | undefined
 }
@@ -67,8 +70,9 @@ export function createPipeline(ctx: PipelineContext): Pipeline {
       const verified = await (ctx.mock ?? verifyToken)(credentials.token, ctx.verify, now)
       mine.add(verified.auth)
       cache?.set(credentials.token, verified, now)
-      senderConstraint(verified.auth, credentials, request)
-      return admit(verified.auth, policy, false)
+      const constrained = await ctx.dpop.constrain(verified.auth, credentials, request, now)
+      mine.add(constrained)
+      return admit(constrained, policy, false)
     } catch (caught) {
       return fail(caught)
     }
@@ -102,8 +106,13 @@ export function createPipeline(ctx: PipelineContext): Pipeline {
         now = clock()
         const hit = cache?.get(credentials.token, now)
         if (hit !== undefined) {
-          senderConstraint(hit.auth, credentials, request)
-          return Promise.resolve(admit(hit.auth, policy, true))
+          // The cache holds the token's verification, never a proof: the sender constraint runs again.
+          const constrained = ctx.dpop.constrain(hit.auth, credentials, request, now)
+          if (constrained === hit.auth) return Promise.resolve(admit(hit.auth, policy, true))
+          return Promise.resolve(constrained).then((auth) => {
+            mine.add(auth)
+            return admit(auth, policy, true)
+          }, rejected)
         }
       } catch (caught) {
         return rejected(caught)
@@ -114,14 +123,4 @@ export function createPipeline(ctx: PipelineContext): Pipeline {
     fail,
     rejected,
   }
-}
-
-/**
- * The sender-constraint step (SECURITY §1 step 8), between the verified token and the policies; it runs
- * on cache hits too, since the cache holds the token's verification, never a proof of possession. The
- * bearer scheme is the only one accepted so far, and claim validation refuses every `cnf`-bound token
- * as a bearer token (SECURITY C12).
- */
-function senderConstraint(_auth: Auth, credentials: Credentials, _request: GateRequest | undefined): void {
-  if (credentials.scheme !== 'Bearer') throw new InvalidTokenError('cnf', 'token is not bound to a key')
 }

@@ -5,6 +5,7 @@
 import type { Auth } from '../auth.js'
 import type { TokenCacheOptions } from '../cache.js'
 import type { AccessTokenClaims, VercelClaims } from '../claims.js'
+import type { GateDpopOptions } from '../dpop/sender-constraint.js'
 import type { EdgeOptions, EdgeSettings } from '../edge/origin.js'
 import type { GateRequest } from '../edge/request.js'
 import type { EventListener } from '../events.js'
@@ -53,6 +54,12 @@ export interface GateOptions<P extends IssuerProfile = IssuerProfile> extends Ed
    * issuer (`oidc-gate dev-issuer`). Default: none.
    */
   readonly mock?: MockOptions<ClaimsOf<P>>
+  /**
+   * DPoP (RFC 9449): `mode` (`'allowed'`, `'required'`, `'disabled'`), the proof algorithms,
+   * `proofMaxAge`, the `replayStore` and server `nonce`s. Default `{ mode: 'allowed' }`: `cnf.jkt`-bound
+   * tokens need the `DPoP` scheme and a proof, other tokens work as bearer tokens.
+   */
+  readonly dpop?: GateDpopOptions
   /**
    * This API as an OAuth 2 protected resource (RFC 9728), as MCP servers must be: the adapters serve
    * the metadata at `/.well-known/oauth-protected-resource` (and the path-inserted URL), challenges

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestIssuer, type TestIssuer } from '../issuer.js'
 import { vercelIds } from '../vercel-ids.js'
-import { type Case, type Expected, SCENARIOS } from './scenarios.js'
+import { type Case, CONFORMANCE_RESOURCE, type Expected, SCENARIOS } from './scenarios.js'
 
 /** The realm of every conformance gate: challenges must carry it. */
 export const CONFORMANCE_REALM = 'conformance'
@@ -33,7 +33,21 @@ export interface ConformanceGate {
     options: { readonly optional: boolean; readonly policy?: unknown },
   ): Promise<unknown>
   compilePolicy(policy: never): unknown
+  /** The gate's protected resource (RFC 9728), whose answers the metadata requests must get. */
+  readonly protectedResource?:
+    | {
+        readonly metadataUrl: string
+        respond(method: string, target: string): ConformanceAnswer | undefined
+      }
+    | undefined
   close(): void
+}
+
+/** An HTTP answer of the core: `toResponse()`'s, or the protected-resource metadata's. */
+export interface ConformanceAnswer {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
 }
 
 /**
@@ -53,12 +67,9 @@ export interface ConformanceCore<P, G extends ConformanceGate> {
     readonly realm: string
     readonly policy?: { readonly environment: readonly string[] }
     readonly jwks: { readonly cooldownDuration: number }
+    readonly protectedResource?: typeof CONFORMANCE_RESOURCE
   }): G
-  toResponse(error: unknown): {
-    readonly status: number
-    readonly headers: Readonly<Record<string, string>>
-    readonly body: string
-  }
+  toResponse(error: unknown): ConformanceAnswer
 }
 
 /**
@@ -175,14 +186,15 @@ interface Answer {
 }
 
 interface Sent {
+  readonly method: string
   readonly url: string
   readonly headers: Readonly<Record<string, string | readonly string[]>>
 }
 
 /** `node:http`, not `fetch`: only it sends several `Authorization` or `Host` field lines. */
-function send({ url, headers }: Sent): Promise<Answer> {
+function send({ method, url, headers }: Sent): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, headers: { connection: 'close' } }, (res) => {
+    const req = request(url, { method, agent: false, headers: { connection: 'close' } }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
       res.on('end', () =>
@@ -207,11 +219,11 @@ async function requestOf(c: Case, issuer: TestIssuer, server: ConformanceServer)
   if (c.host !== undefined) headers.host = c.host
   if (c.forwardedHost !== undefined) headers['x-forwarded-host'] = c.forwardedHost
   const url = `${server.url}${c.path ?? '/claims'}${c.query === undefined ? '' : `?${c.query}`}`
-  return { url, headers }
+  return { method: c.method ?? 'GET', url, headers }
 }
 
 /** The request as the server's Node sees it, or as a Fetch `Request` shows it, for the core. */
-function neutral({ url, headers }: Sent, fetchRequest: boolean): ConformanceRequest {
+function neutral({ method, url, headers }: Sent, fetchRequest: boolean): ConformanceRequest {
   const all: Record<string, string | readonly string[]> = { host: new URL(url).host, ...headers }
   const rawHeaders = Object.entries(all).flatMap(([name, value]) =>
     (typeof value === 'string' ? [value] : value).flatMap((v) => [name, v]),
@@ -220,26 +232,38 @@ function neutral({ url, headers }: Sent, fetchRequest: boolean): ConformanceRequ
   for (const [name, value] of Object.entries(all))
     single[name] = typeof value === 'string' ? value : (value[0] as string)
   const { pathname, search } = new URL(url)
-  if (!fetchRequest) return { method: 'GET', url: `${pathname}${search}`, headers: single, rawHeaders }
+  if (!fetchRequest) return { method, url: `${pathname}${search}`, headers: single, rawHeaders }
   const joined = new Headers()
   for (let i = 0; i + 1 < rawHeaders.length; i += 2)
     joined.append(rawHeaders[i] as string, rawHeaders[i + 1] as string)
-  return { method: 'GET', url, headers: joined }
+  return { method, url, headers: joined }
 }
 
 const QUOTED = '"[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]*"'
 
-function checkForm(response: Answer, expected: Expected, issuer: TestIssuer, sent: string): void {
+function checkForm(
+  response: Answer,
+  expected: Expected,
+  issuer: TestIssuer,
+  sent: string,
+  resourceMetadata: string | undefined,
+): void {
   expect(response.status, response.body).toBe(expected.status)
   const challenge = response.headers['www-authenticate']
+  // Every challenge of a protected resource points at its metadata (RFC 9728 §5.1).
+  const tail = resourceMetadata === undefined ? '' : `, resource_metadata="${resourceMetadata}"`
+  // The gates accept both schemes (DPoP `mode: 'allowed'`): a bare DPoP challenge follows (RFC 9449 §7.1).
+  const dpop = `, DPoP realm="${CONFORMANCE_REALM}", algs="ES256 EdDSA RS256 PS256"${tail}`
   if ('challenge' in expected) {
     if (expected.challenge === 'bare') {
-      expect(challenge).toBe(`Bearer realm="${CONFORMANCE_REALM}"`)
+      expect(challenge).toBe(`Bearer realm="${CONFORMANCE_REALM}"${tail}${dpop}`)
     } else {
       const scope = expected.challenge === 'insufficient_scope' ? `(, scope=${QUOTED})?` : ''
-      const form = `^Bearer realm="${CONFORMANCE_REALM}", error="${expected.challenge}", error_description=${QUOTED}${scope}$`
+      const form = `^Bearer realm="${CONFORMANCE_REALM}", error="${expected.challenge}", error_description=${QUOTED}${scope}${escapeRegExp(tail + dpop)}$`
       expect(challenge).toMatch(new RegExp(form))
     }
+  } else if ('metadata' in expected) {
+    checkMetadata(response, expected.metadata)
   } else if (expected.status === 200) {
     expect(challenge).toBeUndefined()
     const body = JSON.parse(response.body) as EchoBody
@@ -262,7 +286,37 @@ function checkForm(response: Answer, expected: Expected, issuer: TestIssuer, sen
   if (expected.status !== 200 && token.length > 20) expect(response.body).not.toContain(token)
 }
 
-const COMPARED = ['www-authenticate', 'retry-after', 'content-type', 'cache-control'] as const
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+}
+
+/** The metadata of {@link CONFORMANCE_RESOURCE}, readable cross-origin; no body for HEAD and OPTIONS. */
+function checkMetadata(response: Answer, kind: 'document' | 'head' | 'preflight'): void {
+  expect(response.headers['www-authenticate']).toBeUndefined()
+  expect(response.headers['access-control-allow-origin']).toBe('*')
+  if (kind !== 'document') {
+    expect(response.body).toBe('')
+    return
+  }
+  expect(response.headers['cache-control']).toMatch(/^public, max-age=[1-9][0-9]*$/)
+  expect(JSON.parse(response.body)).toMatchObject({
+    resource: CONFORMANCE_RESOURCE.resource,
+    authorization_servers: CONFORMANCE_RESOURCE.authorizationServers,
+    scopes_supported: CONFORMANCE_RESOURCE.scopesSupported,
+    bearer_methods_supported: ['header'],
+  })
+}
+
+const COMPARED = [
+  'www-authenticate',
+  'retry-after',
+  'content-type',
+  'cache-control',
+  'access-control-allow-origin',
+  'access-control-allow-methods',
+  'access-control-allow-headers',
+  'access-control-max-age',
+] as const
 
 /** The refusal is exactly the core's: same status, headers and body in every framework. */
 async function checkIdentical<G extends ConformanceGate>(
@@ -272,10 +326,13 @@ async function checkIdentical<G extends ConformanceGate>(
   request: ConformanceRequest,
   options: { readonly optional: boolean; readonly policy?: unknown },
 ): Promise<void> {
-  const expected = await gate.authenticate(request, options).then(
-    () => undefined,
-    (error: unknown) => core.toResponse(error),
-  )
+  // A request for the metadata gets the protected resource's answer, any other the gate's refusal.
+  const expected =
+    gate.protectedResource?.respond(request.method, request.url) ??
+    (await gate.authenticate(request, options).then(
+      () => undefined,
+      (error: unknown) => core.toResponse(error),
+    ))
   if (expected === undefined) return
   const actual: Record<string, unknown> = {}
   const wanted: Record<string, unknown> = {}
@@ -283,6 +340,8 @@ async function checkIdentical<G extends ConformanceGate>(
     actual[name] = response.headers[name]?.toString().replace(/; charset=utf-8$/i, '')
     wanted[name] = expected.headers[name]
   }
+  // An empty body without a media type (the CORS preflight): some frameworks label it text/plain.
+  if (expected.body === '' && wanted['content-type'] === undefined) actual['content-type'] = undefined
   expect({ status: response.status, headers: actual, body: response.body }).toEqual({
     status: expected.status,
     headers: wanted,
@@ -291,9 +350,10 @@ async function checkIdentical<G extends ConformanceGate>(
 }
 
 /**
- * Registers the conformance suite for one adapter (vitest `describe`/`it`): about forty cases over real
- * HTTP against a local test issuer, in four scenarios (required and optional authentication, a gate-wide
- * policy, a JWKS outage), plus a route policy with a misspelt claim name that must fail at boot. Every
+ * Registers the conformance suite for one adapter (vitest `describe`/`it`): about fifty cases over real
+ * HTTP against a local test issuer, in five scenarios (required and optional authentication, a gate-wide
+ * policy, a protected resource serving its RFC 9728 metadata, a JWKS outage), plus a route policy with a
+ * misspelt claim name that must fail at boot. Every
  * refusal must be exactly the core's answer (`toResponse`), so all adapters answer identically.
  *
  * @example
@@ -323,12 +383,13 @@ export function conformance<P, G extends ConformanceGate>(driver: ConformanceDri
     })
     afterAll(() => issuer.close())
 
-    const gateFor = (policy?: { readonly environment: readonly string[] }): G =>
+    const gateFor = (policy?: { readonly environment: readonly string[] }, resource?: boolean): G =>
       core.createGate({
         issuers: [core.vercel({ team: issuer.team, baseUrl: issuer.url })],
         realm: CONFORMANCE_REALM,
         jwks: { cooldownDuration: 50 },
         ...(policy === undefined ? {} : { policy }),
+        ...(resource === true ? { protectedResource: CONFORMANCE_RESOURCE } : {}),
       })
 
     it('fails at boot for a misspelt claim name in a route policy, even inside not', async () => {
@@ -348,8 +409,9 @@ export function conformance<P, G extends ConformanceGate>(driver: ConformanceDri
         let routePolicy: unknown
         const optional = scenario.optional === true
         beforeAll(async () => {
-          gate = gateFor(scenario.gatePolicy)
-          const policy = { project_id: vercelIds(issuer.team, 'web').projectId }
+          gate = gateFor(scenario.gatePolicy, scenario.protectedResource)
+          const scopes = scenario.routeScopes === undefined ? {} : { scopes: scenario.routeScopes }
+          const policy = { project_id: vercelIds(issuer.team, 'web').projectId, ...scopes }
           routePolicy = gate.compilePolicy(policy as never)
           server = await driver.start({ gate, optional, routePolicy: policy })
           // A gate that never fetched the keys, and a JWKS that fails: nothing to fall back on.
@@ -375,6 +437,7 @@ export function conformance<P, G extends ConformanceGate>(driver: ConformanceDri
               c.expect,
               issuer,
               typeof authorization === 'string' ? authorization : (authorization?.[0] ?? ''),
+              gate.protectedResource?.metadataUrl,
             )
             // Node's own header limit (431) is answered before any framework runs.
             if (c.expect.status === 431) return
