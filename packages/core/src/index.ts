@@ -93,6 +93,7 @@ export type { MockIdentity, MockOptions } from './mock/options.js'
 export * from './policy/index.js'
 export { type MemoryReplayStoreOptions, memoryReplayStore } from './replay/memory-store.js'
 export { type ReplayStore, replayKey } from './replay/store.js'
+export { authenticatedHeaders } from './dpop/response-headers.js'
 export {
   PROTECTED_RESOURCE_WELL_KNOWN,
   type ProtectedResourceMetadata,

@@ -118,7 +118,7 @@ export function oidcGate(
   options?: OidcGateOptions,
 ): OidcGateMiddleware<AnyClaims> {
   const kit = adapterKit<AnyClaims>(gateOrOptions, options, 'express')
-  const { gate, headers } = kit
+  const { gate } = kit
   const middleware: RequestHandler = (req, res, next) => {
     kit.attach(req)
     // Express 4 does not await middleware: settle here, calling `next` once. Nothing is written once an
@@ -130,6 +130,7 @@ export function oidcGate(
           if (res.headersSent) return
           if (auth !== undefined) {
             req.auth = auth as RequestAuth
+            const headers = kit.headersFor(auth)
             for (const name in headers) res.setHeader(name, headers[name] as string)
           }
           next()

@@ -143,7 +143,7 @@ async function register(fastify: FastifyInstance, options: OidcGatePluginOptions
 }
 
 async function setup(fastify: FastifyInstance, kit: AdapterKit<AnyClaims>): Promise<void> {
-  const { gate, headers } = kit
+  const { gate } = kit
   // Nested contexts inherit the decorator of an outer registration.
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null)
   fastify.addHook('onRoute', (route) => {
@@ -157,7 +157,7 @@ async function setup(fastify: FastifyInstance, kit: AdapterKit<AnyClaims>): Prom
       const auth = await kit.node(request.raw, request.url, policy)
       if (auth === undefined || reply.sent) return
       request.auth = auth as RequestAuth
-      reply.headers(headers)
+      reply.headers(kit.headersFor(auth))
     } catch (error) {
       return refuse(request, reply, error)
     }

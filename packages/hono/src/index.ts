@@ -110,7 +110,7 @@ export function oidcGate(
   options?: OidcGateOptions,
 ): OidcGateMiddleware<AnyClaims> {
   const kit = adapterKit<AnyClaims>(gateOrOptions, options, 'hono')
-  const { gate, headers } = kit
+  const { gate } = kit
   const middleware: MiddlewareHandler = async (c, next) => {
     kit.attach(c)
     // On Node (@hono/node-server) read Node's request: every raw `Authorization` line is seen and no
@@ -128,6 +128,7 @@ export function oidcGate(
       // On Node, on Node's response: writeHead merges it under the handler's own headers, and Hono need
       // not build a Fetch `Headers` (its slow path on @hono/node-server) for it.
       const out = env?.outgoing
+      const headers = kit.headersFor(auth)
       for (const name in headers)
         out ? out.headersSent || out.setHeader(name, headers[name] as string) : c.header(name, headers[name])
     }

@@ -101,7 +101,7 @@ export function oidcGate(
   options?: OidcGateOptions,
 ): OidcGateMiddleware<AnyClaims> {
   const kit = adapterKit<AnyClaims>(gateOrOptions, options, 'koa')
-  const { gate, headers } = kit
+  const { gate } = kit
   const middleware: Middleware<State> = async (ctx, next) => {
     kit.attach(ctx)
     let auth: Auth | undefined
@@ -112,7 +112,7 @@ export function oidcGate(
     }
     if (auth !== undefined) {
       ctx.state.auth = auth
-      ctx.set(headers)
+      ctx.set(kit.headersFor(auth))
     }
     await next()
   }

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestIssuer, type TestIssuer } from '../issuer.js'
 import { vercelIds } from '../vercel-ids.js'
+import { dpopConformance } from './dpop.js'
 import { type Case, CONFORMANCE_RESOURCE, type Expected, SCENARIOS } from './scenarios.js'
 
 /** The realm of every conformance gate: challenges must carry it. */
@@ -452,4 +453,5 @@ export function conformance<P, G extends ConformanceGate>(driver: ConformanceDri
       })
     }
   })
+  dpopConformance(driver)
 }
