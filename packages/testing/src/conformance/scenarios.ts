@@ -78,6 +78,7 @@ const invalidRequest = { status: 400, challenge: 'invalid_request' } as const
 const invalidToken = { status: 401, challenge: 'invalid_token' } as const
 const forbidden = { status: 403, challenge: 'insufficient_scope' } as const
 const ok = { status: 200, auth: 'web' } as const
+const metadata = { status: 200, metadata: 'document' } as const
 
 /** Every scenario of the suite. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -270,19 +271,19 @@ export const SCENARIOS: readonly Scenario[] = [
       {
         name: 'answers GET of the path-inserted metadata URL with the document, without credentials',
         path: METADATA_PATH,
-        expect: { status: 200, metadata: 'document' },
+        expect: metadata,
       },
       {
         name: 'answers GET of the root metadata URL with the document',
         path: ROOT_METADATA_PATH,
         query: 'x=1',
-        expect: { status: 200, metadata: 'document' },
+        expect: metadata,
       },
       {
         name: 'answers the metadata whatever credentials come with the request',
         path: METADATA_PATH,
         authorization: raw('Bearer a.b.c'),
-        expect: { status: 200, metadata: 'document' },
+        expect: metadata,
       },
       {
         name: 'answers HEAD of the metadata without a body',
