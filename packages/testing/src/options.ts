@@ -66,7 +66,14 @@ export interface TestClient {
   readonly scopes?: readonly string[]
 }
 
-/** The client of the token endpoint when `clients` is not given. */
+/**
+ * The client of the token endpoint when `clients` is not given.
+ *
+ * @example
+ * ```ts
+ * const { id, secret } = DEFAULT_TEST_CLIENT // 'client-1', 'client-1-secret'
+ * ```
+ */
 export const DEFAULT_TEST_CLIENT: TestClient = Object.freeze({
   id: 'client-1',
   secret: 'client-1-secret',

@@ -12,7 +12,14 @@ import { buildToken, type MintOptions } from './mint.js'
 import type { TestClient } from './options.js'
 import { sendJson } from './respond.js'
 
-/** Lifetime of the issued access tokens, in seconds (1 hour). */
+/**
+ * Lifetime of the access tokens of the token endpoint, in seconds (1 hour): their `expires_in`.
+ *
+ * @example
+ * ```ts
+ * expect(payload.exp - payload.iat).toBe(ACCESS_TOKEN_TTL)
+ * ```
+ */
 export const ACCESS_TOKEN_TTL = 3600
 
 /** What the token endpoint needs from the issuer. */

@@ -5,7 +5,14 @@
 
 import type { ProtectedResourceSettings } from './options.js'
 
-/** The well-known path of protected-resource metadata (RFC 9728 §3). */
+/**
+ * The well-known path of protected-resource metadata (RFC 9728 §3).
+ *
+ * @example
+ * ```ts
+ * app.get(`${PROTECTED_RESOURCE_WELL_KNOWN}/mcp`, (req, res) => res.json(gate.protectedResource?.metadata))
+ * ```
+ */
 export const PROTECTED_RESOURCE_WELL_KNOWN = '/.well-known/oauth-protected-resource'
 
 /**
