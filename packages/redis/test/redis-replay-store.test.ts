@@ -1,11 +1,10 @@
 import { createDpopVerifier, type ReplayStore, ReplayStoreUnavailableError } from '@oidc-gate/core'
-import { createDpopProof, dpopThumbprint } from '@oidc-gate/testing'
+import { createDpopProof, dpopThumbprint, type RedisServer, startRedisServer } from '@oidc-gate/testing'
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 import { createClient as createClient4 } from 'redis4'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisClientLike, redisReplayStore } from '../src/index.js'
-import { type RedisServer, startRedis } from './redis-server.js'
 
 /** A client of one kind, with options that fail fast while Redis is down. */
 interface ClientKind {
@@ -82,7 +81,7 @@ async function settlesWithin<T>(
 
 let server: RedisServer
 beforeAll(async () => {
-  server = await startRedis()
+  server = await startRedisServer()
 })
 afterAll(async () => {
   await server?.kill()

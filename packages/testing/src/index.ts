@@ -8,6 +8,7 @@ export type { TestIssuerAlgorithm, TestIssuerKeyFile, TestIssuerKeyFileEntry } f
 export { TEST_ISSUER_ALGORITHMS } from './keys.js'
 export type { MintableClaims, MintClaims, MintOptions, TestIssuerProfile } from './mint.js'
 export { DEFAULT_TEST_CLIENT, type TestClient, type TestIssuerOptions } from './options.js'
+export { type RedisServer, startRedisServer } from './redis-server.js'
 export { ACCESS_TOKEN_TTL } from './token-endpoint.js'
 export type { VercelIds } from './vercel-ids.js'
 export { vercelIds } from './vercel-ids.js'

@@ -1,13 +1,13 @@
 /**
- * A real `redis-server` for the tests: started on a free loopback port without persistence, stopped and
- * restarted by its own PID.
+ * A real `redis-server` for tests of shared replay stores: started on a free loopback port without
+ * persistence, stopped, frozen and restarted by its own PID. Needs `redis-server` on the `PATH`.
  */
 
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createConnection, createServer } from 'node:net'
 
-/** A running redis-server. */
+/** A running `redis-server`, from {@link startRedisServer}. */
 export interface RedisServer {
   readonly port: number
   /** Kills the server (SIGKILL: as a crash would) and waits for it to exit. */
@@ -20,8 +20,8 @@ export interface RedisServer {
   resume(): void
 }
 
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
+/** A loopback port nothing listens on right now. */
+async function freePort(): Promise<number> {
   const server = createServer()
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -31,8 +31,20 @@ export async function freePort(): Promise<number> {
   return port
 }
 
-/** Starts `redis-server` on a free port and waits until it answers PING. */
-export async function startRedis(): Promise<RedisServer> {
+/**
+ * Starts `redis-server` on 127.0.0.1 and a free port, without persistence (`--save ''`,
+ * `--appendonly no`), and waits until it answers `PING`.
+ *
+ * @example
+ * ```ts
+ * import { startRedisServer } from '@oidc-gate/testing'
+ *
+ * const redis = await startRedisServer()
+ * const client = createClient({ socket: { host: '127.0.0.1', port: redis.port } })
+ * await redis.kill() // a crash; redis.restart() brings it back on the same port
+ * ```
+ */
+export async function startRedisServer(): Promise<RedisServer> {
   const port = await freePort()
   let child = await launch(port)
   const kill = async (): Promise<void> => {
