@@ -8,11 +8,12 @@ import { devIssuer } from './commands/dev-issuer.js'
 import { exchange } from './commands/exchange.js'
 import { inspect } from './commands/inspect.js'
 import { mint } from './commands/mint.js'
+import { proof } from './commands/proof.js'
 import { CommandError, UsageError } from './errors.js'
 import { printable } from './format.js'
 import { type Io, processIo, styler } from './io.js'
 
-const COMMANDS: readonly Command[] = [devIssuer, mint, inspect, exchange]
+const COMMANDS: readonly Command[] = [devIssuer, mint, inspect, exchange, proof]
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))

@@ -18,6 +18,7 @@ import {
   parseTeam,
 } from '../args.js'
 import type { Command } from '../command.js'
+import { readDpopKey } from '../dpop-key.js'
 import { CommandError, UsageError } from '../errors.js'
 import { fetchFailure } from '../fetch-error.js'
 import { startIssuer } from '../issuer.js'
@@ -27,7 +28,7 @@ const NAME = 'mint'
 
 const HELP = `Usage: oidc-gate mint --keys FILE [--issuer-url URL] [--team SLUG] [--mode team|global]
                       [--project NAME] [--project-id ID] [--environment ENV] [--user ID]
-                      [--ttl DURATION] [--aud AUDIENCE]
+                      [--ttl DURATION] [--aud AUDIENCE] [--dpop KEY_FILE]
 
 Prints a Vercel-shaped OIDC token (header typ JWT, RS256) signed with the dev issuer's keys, for
 curl -H "Authorization: Bearer $TOKEN" against an API that trusts the dev issuer.
@@ -50,6 +51,8 @@ Options:
   --user ID           user_id claim. Default for development tokens: derived from the names.
   --ttl DURATION      Lifetime: seconds or 90s, 15m, 12h, 1d. Default 1h.
   --aud AUDIENCE      aud claim. Default https://vercel.com/<team>.
+  --dpop KEY_FILE     Bind the token to this DPoP client key (cnf.jkt), a private JWK as written by
+                      "oidc-gate proof --key KEY_FILE --generate". Send it as "Authorization: DPoP".
   -h, --help          Show this help.
 
 Examples:
@@ -77,6 +80,7 @@ export const mint: Command = {
         user: { type: 'string' },
         ttl: { type: 'string' },
         aud: { type: 'string' },
+        dpop: { type: 'string' },
       },
     })
     if (values.keys === undefined) {
@@ -106,11 +110,12 @@ export const mint: Command = {
 
     const path = resolve(values.keys)
     const keys = await readKeyFile(NAME, path)
+    const dpop = values.dpop === undefined ? {} : { jkt: (await readDpopKey(NAME, resolve(values.dpop))).jkt }
     await warnIfShared(path, io)
     if (checkIssuer) await ensurePublished(url, team, mode, keys, path)
     const issuer = await startIssuer(NAME, { team, mode, keys }, path)
     try {
-      io.stdout.write(`${await issuer.mint(claims, { ttl })}\n`)
+      io.stdout.write(`${await issuer.mint(claims, { ttl, ...dpop })}\n`)
     } finally {
       await issuer.close()
     }
