@@ -4,6 +4,7 @@ import { createTestIssuer, type TestIssuer } from '@oidc-gate/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   CredentialsMissingError,
+  compilePolicy,
   createGate,
   fromFetch,
   fromNode,
@@ -12,6 +13,7 @@ import {
   InvalidRequestError,
   InvalidTokenError,
   KeysUnavailableError,
+  routePolicy,
   toResponse,
   vercel,
 } from '../src/index.js'
@@ -302,6 +304,18 @@ describe('gate.authorize() and the request edge through the gate', () => {
       status: 400,
       reason: 'malformed-host',
     })
+    gate.close()
+  })
+})
+
+describe('precompiled route policies', () => {
+  it('are checked against the gate’s claim names too, so a typo compiled elsewhere fails at boot', () => {
+    const gate = createGate({ issuers: [vercel({ team: 'acme' })] })
+    const elsewhere = compilePolicy({ not: { enviroment: 'preview' } })
+    expect(() => gate.compilePolicy(elsewhere)).toThrow(/enviroment/)
+    expect(() => routePolicy(gate, elsewhere)).toThrow(/enviroment/)
+    const fine = compilePolicy({ not: { environment: 'preview' } })
+    expect(gate.compilePolicy(fine)).toBe(fine)
     gate.close()
   })
 })

@@ -37,7 +37,14 @@ export function gatePolicies(
   listening: () => boolean = () => false,
 ): GatePolicies {
   const compile = (policy: PolicyInput<unknown>, label: string): CompiledPolicy => {
-    if (isCompiledPolicy(policy)) return policy
+    if (isCompiledPolicy(policy)) {
+      // Compiled elsewhere (without claim names, or by another gate): its claim names are checked here
+      // too, at boot, so a misspelt claim never reaches a route through a precompiled policy.
+      if (registry.claimNames !== undefined) {
+        compilePolicy(policy.source as Policy, { label: policy.label, claimNames: registry.claimNames })
+      }
+      return policy
+    }
     const compiled = compilePolicy(policy as Policy, {
       label,
       ...(registry.claimNames === undefined ? {} : { claimNames: registry.claimNames }),

@@ -27,20 +27,8 @@ export interface ConformanceRequest {
   readonly rawHeaders?: readonly string[]
 }
 
-/** The part of a gate the suite uses: the adapter gets it, the suite asks it for the expected answers. */
+/** The part of a gate the suite needs from its type: the adapter gets the gate as `createGate()` made it. */
 export interface ConformanceGate {
-  authenticate(
-    request: ConformanceRequest,
-    options: { readonly optional: boolean; readonly policy?: unknown },
-  ): Promise<unknown>
-  compilePolicy(policy: never): unknown
-  /** The gate's protected resource (RFC 9728), whose answers the metadata requests must get. */
-  readonly protectedResource?:
-    | {
-        readonly metadataUrl: string
-        respond(method: string, target: string): ConformanceAnswer | undefined
-      }
-    | undefined
   close(): void
 }
 
@@ -49,6 +37,24 @@ export interface ConformanceAnswer {
   readonly status: number
   readonly headers: Readonly<Record<string, string>>
   readonly body: string
+}
+
+/**
+ * What the suite calls on the gate to learn the expected answers (the real `Gate` has these members);
+ * typed apart from {@link ConformanceGate} so the adapters get the gate with its real type.
+ */
+interface CallableGate {
+  authenticate(
+    request: ConformanceRequest,
+    options: { readonly optional: boolean; readonly policy?: unknown },
+  ): Promise<unknown>
+  compilePolicy(policy: unknown): unknown
+  readonly protectedResource?:
+    | {
+        respond(method: string, url: string): ConformanceAnswer | undefined
+        readonly metadataUrl: string
+      }
+    | undefined
 }
 
 /**
@@ -328,9 +334,10 @@ async function checkIdentical<G extends ConformanceGate>(
   options: { readonly optional: boolean; readonly policy?: unknown },
 ): Promise<void> {
   // A request for the metadata gets the protected resource's answer, any other the gate's refusal.
+  const callable = gate as unknown as CallableGate
   const expected =
-    gate.protectedResource?.respond(request.method, request.url) ??
-    (await gate.authenticate(request, options).then(
+    callable.protectedResource?.respond(request.method, request.url) ??
+    (await callable.authenticate(request, options).then(
       () => undefined,
       (error: unknown) => core.toResponse(error),
     ))
@@ -413,7 +420,7 @@ export function conformance<P, G extends ConformanceGate>(driver: ConformanceDri
           gate = gateFor(scenario.gatePolicy, scenario.protectedResource)
           const scopes = scenario.routeScopes === undefined ? {} : { scopes: scenario.routeScopes }
           const policy = { project_id: vercelIds(issuer.team, 'web').projectId, ...scopes }
-          routePolicy = gate.compilePolicy(policy as never)
+          routePolicy = (gate as unknown as CallableGate).compilePolicy(policy)
           server = await driver.start({ gate, optional, routePolicy: policy })
           // A gate that never fetched the keys, and a JWKS that fails: nothing to fall back on.
           if (scenario.outage === true) issuer.setFault({ kind: 'status', status: 500 })
@@ -438,7 +445,7 @@ export function conformance<P, G extends ConformanceGate>(driver: ConformanceDri
               c.expect,
               issuer,
               typeof authorization === 'string' ? authorization : (authorization?.[0] ?? ''),
-              gate.protectedResource?.metadataUrl,
+              (gate as unknown as CallableGate).protectedResource?.metadataUrl,
             )
             // Node's own header limit (431) is answered before any framework runs.
             if (c.expect.status === 431) return
