@@ -9,7 +9,7 @@
  *
  * Like the micro benchmark, the worker runs pinned to core 1 and imports the built packages (dist).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
@@ -127,6 +127,7 @@ export async function profileUncached(
   keep?: string,
 ): Promise<{ frames: Frame[]; opsPerSecond: number }> {
   const dir = keep ?? mkdtempSync(join(tmpdir(), 'oidc-gate-profile-'))
+  mkdirSync(dir, { recursive: true })
   const file = join(dir, `uncached-${alg}.cpuprofile`)
   const child = new NodeChild('profile.ts', ['--worker', '--alg', alg, '--ms', String(ms), '--out', file], {
     core: 1,

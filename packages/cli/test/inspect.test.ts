@@ -25,18 +25,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
+/** `oidc-gate inspect TOKEN --team acme --issuer-url <local issuer> …extra`. */
+const inspectForAcme = (token: string, ...extra: string[]) =>
+  cli(['inspect', token, '--team', 'acme', '--issuer-url', issuer.url, ...extra])
+
 describe.concurrent('oidc-gate inspect', { timeout: 20_000 }, () => {
   it('shows header, claims and the verifier, and exits 0 for a valid token of the pinned team the policy allows', async () => {
-    const result = await cli([
-      'inspect',
-      valid,
-      '--team',
-      'acme',
-      '--issuer-url',
-      issuer.url,
-      '--policy',
-      policy,
-    ])
+    const result = await inspectForAcme(valid, '--policy', policy)
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     expect(result.stdout).toContain(`kid  ${issuer.kid}`)
@@ -60,16 +55,7 @@ describe.concurrent('oidc-gate inspect', { timeout: 20_000 }, () => {
 
   it('exits 1 for a token the policy refuses and shows the failed rule', async () => {
     const token = await issuer.mint({ environment: 'development' })
-    const result = await cli([
-      'inspect',
-      token,
-      '--team',
-      'acme',
-      '--issuer-url',
-      issuer.url,
-      '--policy',
-      policy,
-    ])
+    const result = await inspectForAcme(token, '--policy', policy)
     expect(result.code).toBe(1)
     expect(result.stdout).toContain('✓ valid')
     expect(result.stdout).toContain(
@@ -79,17 +65,7 @@ describe.concurrent('oidc-gate inspect', { timeout: 20_000 }, () => {
   })
 
   it('prints one JSON document with --json', async () => {
-    const ok = await cli([
-      'inspect',
-      valid,
-      '--team',
-      'acme',
-      '--issuer-url',
-      issuer.url,
-      '--policy',
-      policy,
-      '--json',
-    ])
+    const ok = await inspectForAcme(valid, '--policy', policy, '--json')
     expect(ok.code).toBe(0)
     expect(JSON.parse(ok.stdout)).toEqual({
       header: { alg: 'RS256', typ: 'JWT', kid: issuer.kid },
@@ -122,17 +98,7 @@ describe.concurrent('oidc-gate inspect', { timeout: 20_000 }, () => {
 
   it('verifies as of --now (seconds since the epoch), which makes an expired token valid', async () => {
     const exp = claimsOf(expired).exp as number
-    const result = await cli([
-      'inspect',
-      expired,
-      '--team',
-      'acme',
-      '--issuer-url',
-      issuer.url,
-      '--now',
-      String(exp - 60),
-      '--json',
-    ])
+    const result = await inspectForAcme(expired, '--now', String(exp - 60), '--json')
     expect(result.code).toBe(0)
     expect(JSON.parse(result.stdout).verifier.now).toBe(new Date((exp - 60) * 1000).toISOString())
   })

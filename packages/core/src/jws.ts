@@ -65,7 +65,8 @@ export function parseCompactJws(token: string): ParsedJws {
  * header skip parsing it. The header is deep-frozen.
  */
 export function rememberVerifiedHeader(jws: ParsedJws): void {
-  if (verifiedHeaders.has(jws.encodedHeader)) return
+  // A remembered header is frozen; a freshly parsed one is not.
+  if (Object.isFrozen(jws.header)) return
   if (verifiedHeaders.size >= MAX_VERIFIED_HEADERS) verifiedHeaders.clear()
   verifiedHeaders.set(jws.encodedHeader, deepFreeze(jws.header))
 }

@@ -65,40 +65,35 @@ export function verifyToken(
   const { profile, keys } = runtime
 
   const header = checkHeader(jws.header, { algorithms: profile.algorithms, typ: profile.acceptsTyp })
+  const candidate: Candidate = { token, jws, header, runtime, ctx, nowMs }
   const key = keys.lookup(header.kid, header.alg, profile.algorithms, nowMs)
   if (key === undefined) {
-    return keys
-      .resolve(header.kid, header.alg, profile.algorithms)
-      .then((resolved) => verifySigned(token, jws, header, runtime, resolved, ctx, nowMs))
+    return keys.resolve(header.kid, header.alg, profile.algorithms).then((k) => verifySigned(candidate, k))
   }
-  return verifySigned(token, jws, header, runtime, key, ctx, nowMs)
+  return verifySigned(candidate, key)
+}
+
+/** A token whose issuer and header passed, on its way to the signature and the claims. */
+interface Candidate {
+  readonly token: string
+  readonly jws: ParsedJws
+  readonly header: JoseHeader
+  readonly runtime: IssuerRuntime
+  readonly ctx: VerifyContext
+  readonly nowMs: number
 }
 
 /** Verifies the signature with `key`, then, and only then, the claims. */
-function verifySigned(
-  token: string,
-  jws: ParsedJws,
-  header: JoseHeader,
-  runtime: IssuerRuntime,
-  key: VerificationKey,
-  ctx: VerifyContext,
-  nowMs: number,
-): VerifiedToken | Promise<VerifiedToken> {
+function verifySigned(candidate: Candidate, key: VerificationKey): VerifiedToken | Promise<VerifiedToken> {
+  const { jws } = candidate
   const pending = verifySignature(key, jws.signingInput, jws.signature)
-  if (pending !== undefined) return pending.then(() => accept(token, jws, header, runtime, key, ctx, nowMs))
-  return accept(token, jws, header, runtime, key, ctx, nowMs)
+  if (pending !== undefined) return pending.then(() => accept(candidate, key))
+  return accept(candidate, key)
 }
 
 /** Checks the signed claims and builds the frozen `Auth` and its validity window. */
-function accept(
-  token: string,
-  jws: ParsedJws,
-  header: JoseHeader,
-  runtime: IssuerRuntime,
-  key: VerificationKey,
-  ctx: VerifyContext,
-  nowMs: number,
-): VerifiedToken {
+function accept(candidate: Candidate, key: VerificationKey): VerifiedToken {
+  const { token, jws, header, runtime, ctx, nowMs } = candidate
   rememberVerifiedHeader(jws)
   const { profile, target } = runtime
   const { claims } = jws
