@@ -78,7 +78,14 @@ export function parseTeam(command: string, value: string): string {
 // The team ID rule of the core's vercel({ teamId }): "team_" and letters and digits.
 const TEAM_ID = /^team_[A-Za-z0-9]{1,64}$/
 
-/** A Vercel team ID (`--team-id`), the `owner_id` claim of the team's tokens. */
+/**
+ * A Vercel team ID (`--team-id`), the `owner_id` claim of the team's tokens.
+ *
+ * @example
+ * ```ts
+ * parseTeamId('inspect', 'team_nLlpyC6REAqxydlFKbrMDlud') // the ID; 'acme' throws a UsageError
+ * ```
+ */
 export function parseTeamId(command: string, value: string): string {
   if (!TEAM_ID.test(value)) {
     throw new UsageError(

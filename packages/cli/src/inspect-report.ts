@@ -89,7 +89,14 @@ export function toJson(report: Report): unknown {
   }
 }
 
-/** The refusal of a token that checked out only against the team named by its own `owner` claim. */
+/**
+ * The refusal of a token that checked out only against the team named by its own `owner` claim.
+ *
+ * @example
+ * ```ts
+ * if (!pinned && refusal === undefined) refusal = notPinned(team)
+ * ```
+ */
 export function notPinned(team: string): Refusal {
   return {
     stage: 'pinning',

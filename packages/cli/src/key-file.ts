@@ -56,6 +56,11 @@ export async function isShared(path: string): Promise<boolean> {
 /**
  * Warns on stderr when the key file can be read by other users: it holds private signing keys, and
  * whoever reads it can mint tokens the dev issuer vouches for.
+ *
+ * @example
+ * ```ts
+ * await warnIfShared('.oidc-gate/keys.json', io) // "oidc-gate: warning: … chmod 600 it" if mode 0644
+ * ```
  */
 export async function warnIfShared(path: string, io: Io): Promise<void> {
   if (await isShared(path)) {

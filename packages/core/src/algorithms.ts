@@ -59,6 +59,11 @@ export const ALGORITHMS: Readonly<Record<Algorithm, AlgorithmSpec>> = {
 /**
  * Every supported algorithm, in the order that pins a JWK without `alg` (RSA keys to RS256 first): the
  * default allow-list of `oidc()`.
+ *
+ * @example
+ * ```ts
+ * oidc({ issuer, audience, jwksUri }).algorithms // ASYMMETRIC_ALGORITHMS
+ * ```
  */
 export const ASYMMETRIC_ALGORITHMS: readonly Algorithm[] = Object.freeze(
   Object.keys(ALGORITHMS) as Algorithm[],

@@ -29,7 +29,15 @@ export function decodeBase64url(input: string, start = 0, end = input.length): U
   return bytes.toString('base64url') === text ? bytes : undefined
 }
 
-/** {@link decodeBase64url} in plain JavaScript, for runtimes without `Buffer`. */
+/**
+ * {@link decodeBase64url} in plain JavaScript, for runtimes without `Buffer`.
+ *
+ * @example
+ * ```ts
+ * decodeBase64urlPortable('QUJD') // Uint8Array [65, 66, 67]
+ * decodeBase64urlPortable('QUJD=') // undefined
+ * ```
+ */
 export function decodeBase64urlPortable(
   input: string,
   start = 0,

@@ -63,6 +63,13 @@ export function parseCompactJws(token: string): ParsedJws {
 /**
  * Remembers the header of `jws`, whose signature verified, so that later tokens with the same encoded
  * header skip parsing it. The header is deep-frozen.
+ *
+ * @example
+ * ```ts
+ * const jws = parseCompactJws(token)
+ * // … key found, signature verified …
+ * rememberVerifiedHeader(jws)
+ * ```
  */
 export function rememberVerifiedHeader(jws: ParsedJws): void {
   // A remembered header is frozen; a freshly parsed one is not.
@@ -71,7 +78,14 @@ export function rememberVerifiedHeader(jws: ParsedJws): void {
   verifiedHeaders.set(jws.encodedHeader, deepFreeze(jws.header))
 }
 
-/** Freezes `value` and every object in it; returns it. */
+/**
+ * Freezes `value` and every object in it; returns it.
+ *
+ * @example
+ * ```ts
+ * const claims = deepFreeze(parseJson(text) as Record<string, JsonValue>)
+ * ```
+ */
 export function deepFreeze<T extends Readonly<Record<string, JsonValue>> | readonly JsonValue[]>(
   value: T,
 ): T {

@@ -47,6 +47,11 @@ export interface VerifyContext {
  * Synchronous when the key is cached and the signature back end is synchronous (Node), so the common case
  * creates no promise; a promise otherwise.
  * @throws GateError (synchronously, or as the promise's rejection)
+ *
+ * @example
+ * ```ts
+ * const { auth, validUntil } = await verifyToken(token, { issuers, clockTolerance: 5, maxTokenLength: 8192 }, Date.now())
+ * ```
  */
 export function verifyToken(
   token: string,

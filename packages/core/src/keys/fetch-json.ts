@@ -108,7 +108,15 @@ async function readCapped(response: Response, cap: number, what: string): Promis
   return new TextDecoder().decode(all)
 }
 
-/** A one-line description of a fetch failure and its cause, for events and logs. */
+/**
+ * A one-line description of a fetch failure and its cause, for events and logs.
+ *
+ * @example
+ * ```ts
+ * describeFailure(new Error('fetch failed', { cause: new Error('connect ECONNREFUSED') }))
+ * // 'fetch failed: connect ECONNREFUSED'
+ * ```
+ */
 export function describeFailure(error: unknown): string {
   if (error instanceof Error) {
     if (error.message === 'timeout') return 'timeout'

@@ -49,6 +49,11 @@ const MAX_KEYS = 100
  * Imports a JWK Set. `previous` is the set it replaces: a key that stays keeps its object, so the
  * verifications cached under it stay valid.
  * @throws Error when the body is not a JWK Set or has no usable key.
+ *
+ * @example
+ * ```ts
+ * const set = await importKeySet(await response.json(), current, (kid, reason) => log(kid, reason))
+ * ```
  */
 export async function importKeySet(
   body: unknown,
@@ -108,6 +113,11 @@ export async function importKeySet(
  * when the set has no such key.
  * @throws InvalidTokenError `alg` when the key is pinned to another algorithm for this issuer; `kid`
  * when the token has no kid and more than one key fits.
+ *
+ * @example
+ * ```ts
+ * const key = findKey(set, header.kid, header.alg, profile.algorithms) // undefined: not in this set
+ * ```
  */
 export function findKey(
   set: KeySet,

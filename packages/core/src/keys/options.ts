@@ -71,6 +71,11 @@ export function resolveKeySourceOptions(options: KeySourceOptions | undefined): 
 /**
  * The cache lifetime of a response, in ms: its `Cache-Control: max-age` clamped to
  * [`minCacheAge`, `maxCacheAge`], else `cacheMaxAge` (SECURITY K8).
+ *
+ * @example
+ * ```ts
+ * cacheLifetime('public, max-age=300', resolveKeySourceOptions({})) // 300000
+ * ```
  */
 export function cacheLifetime(cacheControl: string | null, options: ResolvedKeySourceOptions): number {
   const { cacheMaxAge, minCacheAge, maxCacheAge } = options
