@@ -36,7 +36,7 @@ describe.each(FRAMEWORKS)('DPoP clients against %s', (framework) => {
     for (const gate of gates) gate.close()
   })
 
-  it.each(['ES256', 'RS256', 'PS256'] as const)(
+  it.each(['ES256', 'Ed25519', 'RS256', 'PS256'] as const)(
     'admits a proof made by the dpop package (%s)',
     async (alg) => {
       const keyPair = await dpop.generateKeyPair(alg)

@@ -66,7 +66,7 @@ export function describeExample(name: ExampleName): void {
     it('GET /api/whoami without a token is 401 with bare Bearer and DPoP challenges', async () => {
       const res = await call(routes.whoami)
       expect(res.status).toBe(401)
-      expect(res.headers.get('www-authenticate')).toBe('Bearer, DPoP algs="ES256 EdDSA RS256 PS256"')
+      expect(res.headers.get('www-authenticate')).toBe('Bearer, DPoP algs="ES256 EdDSA Ed25519 RS256 PS256"')
       expect(res.headers.get('content-type')).toMatch(/^application\/json/)
       expect(await res.json()).toEqual({
         error: 'unauthorized',

@@ -37,5 +37,5 @@ it('answers a development token with its environment', async () => {
 it('answers a request without a token with 401 and a bare challenge', async () => {
   const res = await fetch(url)
   expect(res.status).toBe(401)
-  expect(res.headers.get('www-authenticate')).toBe('Bearer, DPoP algs="ES256 EdDSA RS256 PS256"')
+  expect(res.headers.get('www-authenticate')).toBe('Bearer, DPoP algs="ES256 EdDSA Ed25519 RS256 PS256"')
 })

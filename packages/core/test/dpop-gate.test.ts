@@ -129,7 +129,7 @@ describe("dpop mode 'allowed' (the default)", () => {
   it('answers a bare 401 with both challenges when the request has no credentials', async () => {
     const error = await expectChallenge(gate({ realm: 'api' }).authenticate(request({})), 'missing')
     expect(error.headers['www-authenticate']).toBe(
-      'Bearer realm="api", DPoP realm="api", algs="ES256 EdDSA RS256 PS256"',
+      'Bearer realm="api", DPoP realm="api", algs="ES256 EdDSA Ed25519 RS256 PS256"',
     )
   })
 
@@ -227,7 +227,7 @@ describe("dpop mode 'required'", () => {
 async function expectChallengeDpopOnly(promise: Promise<unknown>) {
   const error = await rejection(promise)
   expect({ status: error.status, error: error.error }).toEqual({ status: 401, error: undefined })
-  expect(error.headers['www-authenticate']).toBe('DPoP algs="ES256 EdDSA RS256 PS256"')
+  expect(error.headers['www-authenticate']).toBe('DPoP algs="ES256 EdDSA Ed25519 RS256 PS256"')
   return error
 }
 

@@ -296,7 +296,7 @@ describe('gate.authorize() and the request edge through the gate', () => {
     expect(error).toBeInstanceOf(InvalidRequestError)
     expect(toResponse(error).headers['www-authenticate']).toBe(
       'Bearer realm="api", error="invalid_request", error_description="malformed Host header", ' +
-        'DPoP realm="api", algs="ES256 EdDSA RS256 PS256"',
+        'DPoP realm="api", algs="ES256 EdDSA Ed25519 RS256 PS256"',
     )
     expect(events).toContainEqual({
       type: 'rejected',

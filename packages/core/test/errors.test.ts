@@ -141,7 +141,7 @@ describe('responses from a gate with a realm', () => {
   it('answers a request without credentials with a bare challenge carrying only the realm', async () => {
     const error = await expectChallenge(gate.authenticate(request()), 'missing')
     expect(error.headers['www-authenticate']).toBe(
-      'Bearer realm="api", DPoP realm="api", algs="ES256 EdDSA RS256 PS256"',
+      'Bearer realm="api", DPoP realm="api", algs="ES256 EdDSA Ed25519 RS256 PS256"',
     )
   })
 
@@ -157,7 +157,7 @@ describe('responses from a gate with a realm', () => {
     const error = await expectInvalidToken(gate.authenticate(request(`Bearer ${t}`)), 'exp', [t])
     expect(error.headers['www-authenticate']).toBe(
       'Bearer realm="api", error="invalid_token", error_description="token expired", ' +
-        'DPoP realm="api", algs="ES256 EdDSA RS256 PS256"',
+        'DPoP realm="api", algs="ES256 EdDSA Ed25519 RS256 PS256"',
     )
   })
 

@@ -64,7 +64,7 @@ describe('H1: the token comes from the Authorization header only', () => {
 
   it('answers 401 with a bare challenge when the request has no credentials (auth-missing)', async () => {
     const error = await expectChallenge(gate.authenticate(request()), 'missing')
-    expect(error.headers['www-authenticate']).toBe('Bearer, DPoP algs="ES256 EdDSA RS256 PS256"')
+    expect(error.headers['www-authenticate']).toBe('Bearer, DPoP algs="ES256 EdDSA Ed25519 RS256 PS256"')
   })
 
   it('answers 401 with a bare challenge for an empty Authorization value', async () => {
@@ -213,7 +213,7 @@ describe('H7: other schemes get a bare challenge (auth-basic-scheme)', () => {
   for (const value of ['Basic dXNlcjpwYXNz', 'Digest username="x"', 'Bearerx abc', 'Token abc']) {
     it(`answers 401 without an error code for "${value.split(' ')[0]}"`, async () => {
       const error = await expectChallenge(gate.authenticate(request(value)), 'unsupported-scheme', [value])
-      expect(error.headers['www-authenticate']).toBe('Bearer, DPoP algs="ES256 EdDSA RS256 PS256"')
+      expect(error.headers['www-authenticate']).toBe('Bearer, DPoP algs="ES256 EdDSA Ed25519 RS256 PS256"')
     })
   }
 
@@ -225,7 +225,7 @@ describe('H7: other schemes get a bare challenge (auth-basic-scheme)', () => {
         'unsupported-scheme',
       )
       expect(error.headers['www-authenticate']).toBe(
-        'Bearer realm="api", DPoP realm="api", algs="ES256 EdDSA RS256 PS256"',
+        'Bearer realm="api", DPoP realm="api", algs="ES256 EdDSA Ed25519 RS256 PS256"',
       )
     } finally {
       withRealm.close()

@@ -41,7 +41,7 @@ export interface DpopProofOptions {
   readonly iat?: number
   /** `jti`. Default: a random UUID. */
   readonly jti?: string
-  /** The JWS `alg`. Default: the key's (`ES256`, `EdDSA`, `RS256`, `PS256`, …). */
+  /** The JWS `alg`. Default: the key's (`ES256`, `EdDSA` for Ed25519, `RS256`, `PS256`, …). */
   readonly alg?: string
   /**
    * Header members added or overridden (`typ`, `jwk`, …) to build broken proofs; `undefined` removes one.

@@ -107,7 +107,7 @@ export function protect(
       return refuse(kit, error)
     }
     const response = await handler(request, auth, ...rest)
-    return auth === undefined ? response : withHeaders(response, kit.headers)
+    return auth === undefined ? response : withHeaders(response, kit.headersFor(auth))
   }
   return Object.assign(protectedHandler, { gate: kit.gate })
 }

@@ -13,7 +13,7 @@ import { createDpopNonces, type DpopNonceOptions, type DpopNonces } from './nonc
 export interface DpopVerifierOptions {
   /**
    * The proof algorithms accepted and advertised in `algs="…"`: asymmetric only, `none` and `HS*` are
-   * refused here. Default `['ES256', 'EdDSA', 'RS256', 'PS256']`.
+   * refused here. Default `['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256']`.
    */
   readonly algorithms?: readonly Algorithm[]
   /**
@@ -52,10 +52,14 @@ export interface DpopSettings {
   readonly onEvent: EventListener
 }
 
-/** The default proof algorithms: those DPoP clients use (RFC 9449 §5.1 examples, oauth4webapi, dpop). */
+/**
+ * The default proof algorithms: those DPoP clients use. Ed25519 keys sign as `EdDSA` or, with the
+ * fully-specified name of RFC 9864 that the `dpop` and `oauth4webapi` clients send, as `Ed25519`.
+ */
 export const DEFAULT_DPOP_ALGORITHMS: readonly Algorithm[] = Object.freeze([
   'ES256',
   'EdDSA',
+  'Ed25519',
   'RS256',
   'PS256',
 ])

@@ -260,7 +260,7 @@ function checkForm(
   // Every challenge of a protected resource points at its metadata (RFC 9728 §5.1).
   const tail = resourceMetadata === undefined ? '' : `, resource_metadata="${resourceMetadata}"`
   // The gates accept both schemes (DPoP `mode: 'allowed'`): a bare DPoP challenge follows (RFC 9449 §7.1).
-  const dpop = `, DPoP realm="${CONFORMANCE_REALM}", algs="ES256 EdDSA RS256 PS256"${tail}`
+  const dpop = `, DPoP realm="${CONFORMANCE_REALM}", algs="ES256 EdDSA Ed25519 RS256 PS256"${tail}`
   if ('challenge' in expected) {
     if (expected.challenge === 'bare') {
       expect(challenge).toBe(`Bearer realm="${CONFORMANCE_REALM}"${tail}${dpop}`)
