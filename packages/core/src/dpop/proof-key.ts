@@ -1,8 +1,8 @@
 /**
  * The public key in a DPoP proof's `jwk` header (RFC 9449 §4.3 items 6–7): a public RSA, EC or OKP key
  * that fits the proof's `alg`, never private or symmetric material, RSA at least 2048 bits. Imported keys
- * are kept in a small bounded cache keyed by their RFC 7638 thumbprint input, so a client that signs every
- * request with the same key costs one import.
+ * are kept in a small bounded cache keyed by the proof header, so a client that signs every request with
+ * the same key costs one import.
  */
 
 import { createVerifier } from '#crypto'
@@ -74,32 +74,42 @@ function bitLength(bytes: Uint8Array): number {
   return (bytes.length - i - 1) * 8 + (32 - Math.clz32(bytes[i] as number))
 }
 
-/** Imported proof keys, bounded; the oldest entry leaves first. */
+/**
+ * Imports a key that passed {@link proofKeyProblem}. Rejects when the platform cannot import it.
+ */
+export async function importProofKey(
+  jwk: Readonly<Record<string, JsonValue>>,
+  alg: Algorithm,
+): Promise<ProofKey> {
+  // Members were checked by proofKeyProblem(); only they reach the import.
+  const { kty, crv, x, y, n, e } = jwk as { [member in 'kty' | 'crv' | 'x' | 'y' | 'n' | 'e']: string }
+  const material = kty === 'RSA' ? { kty, n, e } : kty === 'EC' ? { kty, crv, x, y } : { kty, crv, x }
+  return Object.freeze({
+    alg,
+    verify: await createVerifier(material, alg),
+    jkt: await sha256Base64url(thumbprintInput(jwk) as string),
+  })
+}
+
+/**
+ * Verified proof headers and their keys, bounded (the oldest entry leaves first). Keyed by the header
+ * exactly as sent (its base64url segment): a client signs every proof with the same header, so the
+ * header checks, the thumbprint and the key import run once per client key. The same bytes always give
+ * the same header, so a cached answer is the answer the checks would give again.
+ */
 export class ProofKeyCache {
   private readonly entries = new Map<string, ProofKey>()
 
   constructor(private readonly maxEntries: number) {}
 
-  /**
-   * Imports a key that passed {@link proofKeyProblem}. Rejects when the platform cannot import it.
-   */
-  async get(jwk: Readonly<Record<string, JsonValue>>, alg: Algorithm): Promise<ProofKey> {
-    const input = thumbprintInput(jwk) as string
-    const id = `${alg} ${input}`
-    const cached = this.entries.get(id)
-    if (cached !== undefined) return cached
-    // Members were checked by proofKeyProblem(); only they reach the import.
-    const { kty, crv, x, y, n, e } = jwk as { [member in 'kty' | 'crv' | 'x' | 'y' | 'n' | 'e']: string }
-    const material = kty === 'RSA' ? { kty, n, e } : kty === 'EC' ? { kty, crv, x, y } : { kty, crv, x }
-    const key: ProofKey = Object.freeze({
-      alg,
-      verify: await createVerifier(material, alg),
-      jkt: await sha256Base64url(input),
-    })
+  get(header: string): ProofKey | undefined {
+    return this.entries.get(header)
+  }
+
+  set(header: string, key: ProofKey): void {
     if (this.entries.size >= this.maxEntries) {
       this.entries.delete(this.entries.keys().next().value as string)
     }
-    this.entries.set(id, key)
-    return key
+    this.entries.set(header, key)
   }
 }

@@ -31,7 +31,16 @@ export function thumbprintInput(jwk: Readonly<Record<string, unknown>>): string 
 
 /** base64url(SHA-256(`text`)). */
 export async function sha256Base64url(text: string): Promise<string> {
-  return encodeBase64url(await sha256(text))
+  return hashText(text)
+}
+
+/**
+ * base64url(SHA-256(`text`)), synchronously where the platform hashes synchronously (Node): the request
+ * path then takes no extra promise turn.
+ */
+export function hashText(text: string): string | Promise<string> {
+  const digest = sha256(text)
+  return digest instanceof Uint8Array ? encodeBase64url(digest) : digest.then(encodeBase64url)
 }
 
 /**

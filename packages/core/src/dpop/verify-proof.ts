@@ -19,13 +19,13 @@ import {
   UseDpopNonceError,
 } from '../errors.js'
 import { checkHeader, mediaType, type ParsedJws, parseCompactJws } from '../jws.js'
-import { replayKey } from '../replay/store.js'
 import { verifySignature } from '../signature.js'
 import { timingSafeEqual } from './constant-time.js'
 import { normalizeHtu } from './htu.js'
+import type { DpopNonces } from './nonce.js'
 import { type DpopSettings, type DpopVerifierOptions, resolveDpopOptions } from './options.js'
-import { type ProofKey, ProofKeyCache, proofKeyProblem } from './proof-key.js'
-import { sha256Base64url } from './thumbprint.js'
+import { importProofKey, type ProofKey, ProofKeyCache, proofKeyProblem } from './proof-key.js'
+import { hashText } from './thumbprint.js'
 
 /** What a proof is checked against: the request as the server received it, and its verified token. */
 export interface DpopProofRequest {
@@ -82,7 +82,8 @@ export interface DpopVerifier {
 export const MAX_PROOF_LENGTH = 4096
 /** Longest accepted `jti`: enough for any UUID or random identifier (RFC 9449 §11.1). */
 export const MAX_JTI_LENGTH = 256
-const PROOF_KEY_CACHE_SIZE = 1000
+/** Proof headers and access-token hashes kept between requests, each. */
+const CACHE_SIZE = 1000
 
 /**
  * Creates a DPoP proof verifier. Options are checked here: a mistake throws a `TypeError` naming it.
@@ -108,45 +109,65 @@ export function createDpopVerifier(options?: DpopVerifierOptions): DpopVerifier 
 
 /** A verifier for already checked settings (the gate resolves them with its own option names). */
 export function verifierFor(settings: DpopSettings): DpopVerifier {
-  const keys = new ProofKeyCache(PROOF_KEY_CACHE_SIZE)
   const errorOptions: GateErrorOptions = { dpopAlgorithms: settings.algorithms }
+  const context: Context = {
+    settings,
+    errorOptions,
+    keys: new ProofKeyCache(CACHE_SIZE),
+    tokenHashes: new Map(),
+    fail: (reason, description) => new InvalidDpopProofError(reason, description, errorOptions),
+  }
   return Object.freeze({
     algorithms: settings.algorithms,
-    verify: (request: DpopProofRequest, nowMs = Date.now()) =>
-      verifyProof(request, nowMs, settings, keys, errorOptions),
+    verify: (request: DpopProofRequest, nowMs = Date.now()) => verifyProof(request, nowMs, context),
     currentNonce: async (nowMs = Date.now()) => settings.nonces?.current(nowMs),
   })
 }
 
-async function verifyProof(
-  request: DpopProofRequest,
-  nowMs: number,
-  settings: DpopSettings,
-  keys: ProofKeyCache,
-  errorOptions: GateErrorOptions,
-): Promise<DpopProof> {
-  const fail = (reason: DpopReason, description: string): InvalidDpopProofError =>
-    new InvalidDpopProofError(reason, description, errorOptions)
-  const jws = parseProof(singleProof(request.proof, errorOptions, fail), settings.algorithms, fail)
-  const alg = jws.header.alg as Algorithm
-  const problem = proofKeyProblem(jws.header.jwk, alg)
-  if (problem !== undefined) throw fail('dpop-jwk', `DPoP proof ${problem}`)
-  const key = await importKey(keys, jws.header.jwk as Readonly<Record<string, JsonValue>>, alg, fail)
-  // The signature first: nothing in an unauthenticated proof is looked at further (SECURITY §7.1).
-  try {
-    await verifySignature(
-      { kid: undefined, alg, verify: key.verify, fingerprint: key.jkt },
-      jws.signingInput,
-      jws.signature,
-    )
-  } catch {
-    throw fail('dpop-signature', 'DPoP proof signature invalid')
+/** What one verifier keeps between requests. */
+interface Context {
+  readonly settings: DpopSettings
+  readonly errorOptions: GateErrorOptions
+  /** Checked proof headers and their imported keys. */
+  readonly keys: ProofKeyCache
+  /** `ath` of recent access tokens: a client presents one token with many proofs. */
+  readonly tokenHashes: Map<string, string>
+  readonly fail: (reason: DpopReason, description: string) => InvalidDpopProofError
+}
+
+// Every step below awaits only what is really a promise: on Node (synchronous hashing, signatures and
+// the in-memory store) a proof is verified without a single extra turn of the microtask queue.
+async function verifyProof(request: DpopProofRequest, nowMs: number, context: Context): Promise<DpopProof> {
+  const { settings, fail } = context
+  const value = singleProof(request.proof, context.errorOptions, fail)
+  const jws = parseProof(value, settings.algorithms, fail)
+  const header = value.slice(0, value.indexOf('.'))
+  let key = context.keys.get(header)
+  if (key === undefined) {
+    key = await importKey(jws, fail)
+    context.keys.set(header, key)
   }
-  const claims = await checkClaims(jws.claims, request, nowMs, settings, fail)
-  if (!timingSafeEqual(key.jkt, request.jkt)) throw new DpopBindingError(errorOptions)
-  const nonce = await checkNonce(jws.claims.nonce, nowMs, settings, errorOptions)
-  await claimJti(key.jkt, claims, settings, errorOptions, fail)
-  return Object.freeze({ jkt: key.jkt, alg, jti: claims.jti, iat: claims.iat, ...nonce })
+  // The signature first: nothing in an unauthenticated proof is looked at further (SECURITY §7.1).
+  const signed = checkSignature(key, jws, fail)
+  if (signed !== undefined) await signed
+  const claims = checkClaims(jws.claims, request, nowMs, settings, fail)
+  let tokenHash = context.tokenHashes.get(request.accessToken) ?? hashText(request.accessToken)
+  if (typeof tokenHash !== 'string') tokenHash = await tokenHash
+  remember(context.tokenHashes, request.accessToken, tokenHash)
+  if (!timingSafeEqual(claims.ath, tokenHash)) throw fail('dpop-ath', 'DPoP proof ath mismatch')
+  if (!timingSafeEqual(key.jkt, request.jkt)) throw new DpopBindingError(context.errorOptions)
+  const nonce = settings.nonces === undefined ? NO_NONCE : await checkNonce(jws.claims.nonce, nowMs, context)
+  const claimed = claimJti(key.jkt, claims, context)
+  if (claimed !== undefined) await claimed
+  return Object.freeze({ jkt: key.jkt, alg: key.alg, jti: claims.jti, iat: claims.iat, ...nonce })
+}
+
+const NO_NONCE = Object.freeze({ nonce: undefined, nextNonce: undefined })
+
+function remember(hashes: Map<string, string>, token: string, hash: string): void {
+  if (hashes.has(token)) return
+  if (hashes.size >= CACHE_SIZE) hashes.delete(hashes.keys().next().value as string)
+  hashes.set(token, hash)
 }
 
 /** Exactly one `DPoP` header field holding one value (RFC 9449 §4.3 items 1–2, SECURITY H9). */
@@ -189,33 +210,50 @@ function isDpopTyp(typ: JsonValue | undefined): boolean {
   return typeof typ === 'string' && mediaType(typ) === 'dpop+jwt'
 }
 
-async function importKey(
-  keys: ProofKeyCache,
-  jwk: Readonly<Record<string, JsonValue>>,
-  alg: Algorithm,
-  fail: (reason: DpopReason, description: string) => InvalidDpopProofError,
-): Promise<ProofKey> {
+/** The `jwk` header, checked and imported (SECURITY §7.1 items 5–7). */
+async function importKey(jws: ParsedJws, fail: Context['fail']): Promise<ProofKey> {
+  const alg = jws.header.alg as Algorithm
+  const problem = proofKeyProblem(jws.header.jwk, alg)
+  if (problem !== undefined) throw fail('dpop-jwk', `DPoP proof ${problem}`)
   try {
-    return await keys.get(jwk, alg)
+    return await importProofKey(jws.header.jwk as Readonly<Record<string, JsonValue>>, alg)
   } catch {
     // A point off the curve, an RSA modulus the platform refuses, …
     throw fail('dpop-jwk', 'DPoP proof jwk cannot be imported')
   }
 }
 
+/** `undefined` when the signature verified synchronously; a promise where verification is async. */
+function checkSignature(key: ProofKey, jws: ParsedJws, fail: Context['fail']): Promise<void> | undefined {
+  const invalid = () => fail('dpop-signature', 'DPoP proof signature invalid')
+  try {
+    const pending = verifySignature(
+      { kid: undefined, alg: key.alg, verify: key.verify, fingerprint: key.jkt },
+      jws.signingInput,
+      jws.signature,
+    )
+    return pending?.catch(() => {
+      throw invalid()
+    })
+  } catch {
+    throw invalid()
+  }
+}
+
 interface ProofClaims {
   readonly jti: string
   readonly iat: number
+  readonly ath: string
 }
 
-/** `jti`, `htm`, `htu`, `iat` and `ath` (RFC 9449 §4.2, §4.3 items 3, 8, 9, 11, 12a). */
-async function checkClaims(
+/** `jti`, `htm`, `htu`, `iat` and the presence of `ath` (RFC 9449 §4.2, §4.3 items 3, 8, 9, 11). */
+function checkClaims(
   claims: Readonly<Record<string, JsonValue>>,
   request: DpopProofRequest,
   nowMs: number,
   settings: DpopSettings,
-  fail: (reason: DpopReason, description: string) => InvalidDpopProofError,
-): Promise<ProofClaims> {
+  fail: Context['fail'],
+): ProofClaims {
   const { jti, htm, htu, iat, ath } = claims
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) {
     throw fail('dpop-jti', 'DPoP proof jti missing or invalid')
@@ -232,55 +270,58 @@ async function checkClaims(
   if (iat > now + clockTolerance) throw fail('dpop-iat', 'DPoP proof iat in the future')
   if (iat < now - proofMaxAge - clockTolerance) throw fail('dpop-iat', 'DPoP proof too old')
   if (typeof ath !== 'string') throw fail('dpop-ath', 'DPoP proof ath missing')
-  if (!timingSafeEqual(ath, await sha256Base64url(request.accessToken))) {
-    throw fail('dpop-ath', 'DPoP proof ath mismatch')
-  }
-  return { jti, iat }
+  return { jti, iat, ath }
 }
 
 /** The server nonce, when required (RFC 9449 §8, §11.3): missing or stale → `use_dpop_nonce`. */
 async function checkNonce(
   nonce: JsonValue | undefined,
   nowMs: number,
-  settings: DpopSettings,
-  errorOptions: GateErrorOptions,
+  context: Context,
 ): Promise<Pick<DpopProof, 'nonce' | 'nextNonce'>> {
-  const nonces = settings.nonces
-  if (nonces === undefined) return { nonce: undefined, nextNonce: undefined }
+  const nonces = context.settings.nonces as DpopNonces
   const checked = await nonces.check(nonce, nowMs)
   if (!checked.valid) {
     const description = nonce === undefined ? 'DPoP proof nonce required' : 'DPoP proof nonce stale'
-    throw new UseDpopNonceError(await nonces.current(nowMs), description, errorOptions)
+    throw new UseDpopNonceError(await nonces.current(nowMs), description, context.errorOptions)
   }
   return { nonce: nonce as string, nextNonce: checked.refresh }
 }
 
 /**
  * Records the proof for single use, last, once every other check passed (SECURITY R6), until the end of
- * the time its `iat` is accepted (R3).
+ * the time its `iat` is accepted (R3). `undefined` when the store answered synchronously.
  */
-async function claimJti(
-  jkt: string,
-  claims: ProofClaims,
-  settings: DpopSettings,
-  errorOptions: GateErrorOptions,
-  fail: (reason: DpopReason, description: string) => InvalidDpopProofError,
-): Promise<void> {
+function claimJti(jkt: string, claims: ProofClaims, context: Context): Promise<void> | undefined {
+  const { settings } = context
   const expiresAtMs = Math.ceil((claims.iat + settings.proofMaxAge + settings.clockTolerance) * 1000) + 1000
-  let first: boolean
-  try {
-    first = await settings.replayStore.claim(await replayKey(jkt, claims.jti), expiresAtMs)
-  } catch (error) {
+  const storeFailed = (error: unknown): never => {
     settings.onEvent({ type: 'replay.store-error', error: describe(error) })
     if (error instanceof GateError) {
-      error.challenge = { ...errorOptions, ...error.challenge }
+      error.challenge = { ...context.errorOptions, ...error.challenge }
       throw error
     }
-    throw new ReplayStoreUnavailableError(1, { ...errorOptions, cause: error })
+    throw new ReplayStoreUnavailableError(1, { ...context.errorOptions, cause: error })
   }
-  if (first !== true) {
+  const recorded = (first: boolean): void => {
+    if (first === true) return
     settings.onEvent({ type: 'replay.detected', jkt })
-    throw fail('dpop-replay', 'DPoP proof replayed')
+    throw context.fail('dpop-replay', 'DPoP proof replayed')
+  }
+  try {
+    const key = hashText(`${jkt}:${claims.jti}`)
+    const first =
+      typeof key === 'string'
+        ? settings.replayStore.claim(key, expiresAtMs)
+        : key.then((k) => settings.replayStore.claim(k, expiresAtMs))
+    if (typeof first === 'boolean') {
+      recorded(first)
+      return undefined
+    }
+    return Promise.resolve(first).then(recorded, storeFailed)
+  } catch (error) {
+    if (error instanceof InvalidDpopProofError) throw error
+    return storeFailed(error)
   }
 }
 
