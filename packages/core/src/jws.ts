@@ -40,6 +40,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 // would; only verified headers get in, and the map is emptied when full, so it stays small.
 const verifiedHeaders = new Map<string, Readonly<Record<string, JsonValue>>>()
 const MAX_VERIFIED_HEADERS = 64
+// The most recent one, compared in place: no hashing of a fresh slice when one key signs everything.
+let recentEncoded = ''
+let recentHeader: Readonly<Record<string, JsonValue>> | undefined
 
 /**
  * Splits and decodes a compact JWS.
@@ -53,7 +56,10 @@ export function parseCompactJws(token: string): ParsedJws {
   }
   if (second === token.length - 1) throw new InvalidTokenError('signature', 'signature missing')
   const encodedHeader = token.slice(0, first)
-  const header = verifiedHeaders.get(encodedHeader) ?? decodeObject(token, 0, first, 'header')
+  const header =
+    (first === recentEncoded.length && token.startsWith(recentEncoded) ? recentHeader : undefined) ??
+    verifiedHeaders.get(encodedHeader) ??
+    decodeObject(token, 0, first, 'header')
   const claims = decodeObject(token, first + 1, second, 'payload')
   const signature = decodeBase64url(token, second + 1)
   if (signature === undefined) throw malformed('signature is not base64url')
@@ -72,6 +78,8 @@ export function parseCompactJws(token: string): ParsedJws {
  * ```
  */
 export function rememberVerifiedHeader(jws: ParsedJws): void {
+  recentEncoded = jws.encodedHeader
+  recentHeader = jws.header
   // A remembered header is frozen; a freshly parsed one is not.
   if (Object.isFrozen(jws.header)) return
   if (verifiedHeaders.size >= MAX_VERIFIED_HEADERS) verifiedHeaders.clear()
