@@ -14,6 +14,14 @@ beforeAll(async () => {
 })
 afterAll(() => issuer.close())
 
+/** `GET url` through oauth4webapi with its DPoP handle (plain http is fine on 127.0.0.1). */
+function resourceRequest(token: string, url: string, handle: oauth.DPoPHandle): Promise<Response> {
+  return oauth.protectedResourceRequest(token, 'GET', new URL(url), undefined, undefined, {
+    DPoP: handle,
+    [oauth.allowInsecureRequests]: true,
+  })
+}
+
 function gateFor(options: Parameters<typeof createGate>[0]['dpop'] = {}) {
   return createGate({
     issuers: [oidc({ issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri })],
@@ -61,17 +69,7 @@ describe.each(FRAMEWORKS)('DPoP clients against %s', (framework) => {
     const keyPair = await oauth.generateKeyPair('ES256')
     const token = await issuer.mint({}, { dpopKey: keyPair })
     const handle = oauth.DPoP(CLIENT, keyPair)
-    const response = await oauth.protectedResourceRequest(
-      token,
-      'GET',
-      new URL(`${app.url}/orders/8`),
-      undefined,
-      undefined,
-      {
-        DPoP: handle,
-        [oauth.allowInsecureRequests]: true,
-      },
-    )
+    const response = await resourceRequest(token, `${app.url}/orders/8`, handle)
     expect(response.status).toBe(200)
     expect(((await response.json()) as Order).jkt).toBe(await handle.calculateThumbprint())
   })
@@ -80,18 +78,7 @@ describe.each(FRAMEWORKS)('DPoP clients against %s', (framework) => {
     const keyPair = await oauth.generateKeyPair('ES256')
     const token = await issuer.mint({}, { dpopKey: keyPair })
     const handle = oauth.DPoP(CLIENT, keyPair)
-    const call = () =>
-      oauth.protectedResourceRequest(
-        token,
-        'GET',
-        new URL(`${nonceApp.url}/orders/9`),
-        undefined,
-        undefined,
-        {
-          DPoP: handle,
-          [oauth.allowInsecureRequests]: true,
-        },
-      )
+    const call = () => resourceRequest(token, `${nonceApp.url}/orders/9`, handle)
     const first = await call().then(
       () => undefined,
       (error: unknown) => error,

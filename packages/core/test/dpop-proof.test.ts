@@ -47,6 +47,13 @@ describe('a valid DPoP proof', () => {
     expect(result.jti).toMatch(/^[0-9a-f-]{36}$/)
   })
 
+  it('is accepted when an Ed25519 key signs with the fully-specified alg Ed25519 (RFC 9864)', async () => {
+    const signer = await dpopClient('EdDSA')
+    const value = await proof(signer, { alg: 'Ed25519' })
+    const result = await verifier().verify(proofRequest(signer, value), NOW_MS)
+    expect(result).toMatchObject({ jkt: signer.jkt, alg: 'Ed25519' })
+  })
+
   it('is accepted when the request URL has a query the htu leaves out (dpop-valid-request-has-query)', async () => {
     const value = await proof(client)
     await expect(

@@ -14,31 +14,36 @@ interface ClientKind {
 
 const reconnectQuickly = (retries: number): number => Math.min(50 * (retries + 1), 200)
 
+/** `createClient` of node-redis v4 and v5, as used here: both take these options. */
+type CreateNodeRedis = (options: {
+  socket: {
+    host: string
+    port: number
+    connectTimeout: number
+    reconnectStrategy: (retries: number) => number
+  }
+  disableOfflineQueue: boolean
+}) => { on(event: 'error', listener: (error: unknown) => void): unknown; connect(): Promise<unknown> }
+
+/** A node-redis client kind. */
+function nodeRedis(name: string, create: CreateNodeRedis): ClientKind {
+  return {
+    name,
+    async connect(port, errors) {
+      const client = create({
+        socket: { host: '127.0.0.1', port, connectTimeout: 1000, reconnectStrategy: reconnectQuickly },
+        disableOfflineQueue: true,
+      })
+      client.on('error', (error) => errors.push(error))
+      await client.connect()
+      return client as unknown as RedisClientLike & { quit(): Promise<unknown> }
+    },
+  }
+}
+
 const KINDS: readonly ClientKind[] = [
-  {
-    name: 'node-redis v5',
-    async connect(port, errors) {
-      const client = createClient({
-        socket: { host: '127.0.0.1', port, connectTimeout: 1000, reconnectStrategy: reconnectQuickly },
-        disableOfflineQueue: true,
-      })
-      client.on('error', (error) => errors.push(error))
-      await client.connect()
-      return client as unknown as RedisClientLike & { quit(): Promise<unknown> }
-    },
-  },
-  {
-    name: 'node-redis v4',
-    async connect(port, errors) {
-      const client = createClient4({
-        socket: { host: '127.0.0.1', port, connectTimeout: 1000, reconnectStrategy: reconnectQuickly },
-        disableOfflineQueue: true,
-      })
-      client.on('error', (error) => errors.push(error))
-      await client.connect()
-      return client as unknown as RedisClientLike & { quit(): Promise<unknown> }
-    },
-  },
+  nodeRedis('node-redis v5', createClient as unknown as CreateNodeRedis),
+  nodeRedis('node-redis v4', createClient4 as unknown as CreateNodeRedis),
   {
     name: 'ioredis',
     async connect(port, errors) {

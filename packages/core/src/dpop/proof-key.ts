@@ -10,6 +10,7 @@ import { ALGORITHMS, type Algorithm } from '../algorithms.js'
 import { decodeBase64url } from '../base64url.js'
 import type { JsonValue } from '../claims.js'
 import type { SignatureVerifier } from '../crypto/verifier.js'
+import { bitLength } from '../keys/jwk.js'
 import { sha256Base64url, thumbprintInput } from './thumbprint.js'
 
 /** A proof key, ready to verify. */
@@ -65,13 +66,6 @@ function rsaProblem(jwk: Readonly<Record<string, JsonValue>>): string | undefine
   if (bits < MIN_RSA_BITS) return 'jwk RSA key shorter than 2048 bits'
   if (bits > MAX_RSA_BITS) return 'jwk RSA key longer than 8192 bits'
   return undefined
-}
-
-function bitLength(bytes: Uint8Array): number {
-  let i = 0
-  while (i < bytes.length && bytes[i] === 0) i++
-  if (i === bytes.length) return 0
-  return (bytes.length - i - 1) * 8 + (32 - Math.clz32(bytes[i] as number))
 }
 
 /**

@@ -76,7 +76,8 @@ function publicMembers(jwk: Record<string, unknown>): JWK {
   return out
 }
 
-function bitLength(bytes: Uint8Array): number {
+/** The length in bits of a big-endian unsigned integer (an RSA modulus). */
+export function bitLength(bytes: Uint8Array): number {
   let i = 0
   while (i < bytes.length && bytes[i] === 0) i++
   if (i === bytes.length) return 0

@@ -6,17 +6,18 @@
  * a twin gate with the same options: every answer must be the twin's, so all adapters answer alike.
  */
 
-import { request as httpRequest } from 'node:http'
 import { generateKeyPair } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDpopProof, type DpopKeyPair } from '../dpop.js'
 import { createTestIssuer, type TestIssuer } from '../issuer.js'
 import {
+  type Answer,
   CONFORMANCE_REALM,
   type ConformanceAnswer,
   type ConformanceDriver,
   type ConformanceGate,
   type ConformanceServer,
+  send,
 } from './harness.js'
 
 /** The part of `@oidc-gate/core` the DPoP cases use besides the suite's own. */
@@ -38,12 +39,6 @@ const NONCE_SECRET = 'conformance-nonce-secret-of-32-bytes-or-more'
 interface Call {
   readonly authorization: string
   readonly dpop: readonly string[]
-}
-
-interface Answer {
-  readonly status: number
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>
-  readonly body: string
 }
 
 interface World {
@@ -70,13 +65,21 @@ const proofFor = (world: World, token: string, extra: Partial<Parameters<typeof 
 
 const bound = (world: World) => world.issuer.mint({}, { dpopKey: world.key })
 
+/** One request with a token bound to the client key and a proof made with `extra`. */
+async function oneCall(
+  world: World,
+  extra: Partial<Parameters<typeof createDpopProof>[0]> = {},
+): Promise<Call[]> {
+  const token = await bound(world)
+  return [{ authorization: `DPoP ${token}`, dpop: [await proofFor(world, token, extra)] }]
+}
+
 const CASES: readonly DpopCase[] = [
   {
     name: 'admits a bound token sent as DPoP with its proof',
     status: 200,
     async calls(world) {
-      const token = await bound(world)
-      return [{ authorization: `DPoP ${token}`, dpop: [await proofFor(world, token)] }]
+      return oneCall(world)
     },
   },
   {
@@ -128,13 +131,7 @@ const CASES: readonly DpopCase[] = [
     name: 'answers 401 invalid_dpop_proof to a proof for another URL (dpop-wrong-htu)',
     status: 401,
     async calls(world) {
-      const token = await bound(world)
-      return [
-        {
-          authorization: `DPoP ${token}`,
-          dpop: [await proofFor(world, token, { htu: `${world.url}/other` })],
-        },
-      ]
+      return oneCall(world, { htu: `${world.url}/other` })
     },
   },
 ]
@@ -144,55 +141,24 @@ const NONCE_CASES: readonly DpopCase[] = [
     name: 'answers 401 use_dpop_nonce with DPoP-Nonce to a proof without a nonce',
     status: 401,
     async calls(world) {
-      const token = await bound(world)
-      return [{ authorization: `DPoP ${token}`, dpop: [await proofFor(world, token)] }]
+      return oneCall(world)
     },
   },
   {
     name: 'admits a proof with the current nonce',
     status: 200,
     async calls(world) {
-      const token = await bound(world)
-      return [
-        {
-          authorization: `DPoP ${token}`,
-          dpop: [await proofFor(world, token, { nonce: await world.nonce() })],
-        },
-      ]
+      return oneCall(world, { nonce: await world.nonce() })
     },
   },
   {
     name: 'admits a proof with the previous window’s nonce and hands out the current one in DPoP-Nonce',
     status: 200,
     async calls(world) {
-      const token = await bound(world)
-      const nonce = await world.previousNonce()
-      return [{ authorization: `DPoP ${token}`, dpop: [await proofFor(world, token, { nonce })] }]
+      return oneCall(world, { nonce: await world.previousNonce() })
     },
   },
 ]
-
-/** `node:http`: only it sends several `DPoP` field lines. */
-function send(url: string, call: Call): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { agent: false, headers: { connection: 'close' } }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString(),
-        }),
-      )
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.setHeader('authorization', call.authorization)
-    if (call.dpop.length > 0) req.setHeader('dpop', call.dpop as string[])
-    req.end()
-  })
-}
 
 /** The twin gate's answer to the same request, as a Fetch request shows it (repeated lines joined). */
 async function twinAnswer(core: DpopCore, twin: ReturnType<DpopCore['createGate']>, url: string, call: Call) {
@@ -265,7 +231,11 @@ export function dpopConformance<P, G extends ConformanceGate>(driver: Conformanc
             gates.push(twin)
             let answer: Answer | undefined
             for (const call of await c.calls(world)) {
-              answer = await send(url, call)
+              answer = await send({
+                method: 'GET',
+                url,
+                headers: { authorization: call.authorization, dpop: call.dpop },
+              })
               await expectSameAnswer(answer, await twinAnswer(core, twin, url, call))
             }
             expect(answer?.status, answer?.body).toBe(c.status)

@@ -186,20 +186,22 @@ export async function listen(listener: RequestListener): Promise<ConformanceServ
   }
 }
 
-interface Answer {
+/** An answer as the HTTP client saw it. */
+export interface Answer {
   readonly status: number
   readonly headers: Readonly<Record<string, string | string[] | undefined>>
   readonly body: string
 }
 
-interface Sent {
+/** A request to send, with repeated header lines as arrays. */
+export interface Sent {
   readonly method: string
   readonly url: string
   readonly headers: Readonly<Record<string, string | readonly string[]>>
 }
 
 /** `node:http`, not `fetch`: only it sends several `Authorization` or `Host` field lines. */
-function send({ method, url, headers }: Sent): Promise<Answer> {
+export function send({ method, url, headers }: Sent): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, agent: false, headers: { connection: 'close' } }, (res) => {
       const chunks: Buffer[] = []
