@@ -37,6 +37,7 @@ export {
   type DpopNonces,
 } from './dpop/nonce.js'
 export { DEFAULT_DPOP_ALGORITHMS, type DpopVerifierOptions } from './dpop/options.js'
+export { authenticatedHeaders } from './dpop/response-headers.js'
 export { jwkThumbprint } from './dpop/thumbprint.js'
 export {
   createDpopVerifier,
@@ -93,7 +94,6 @@ export type { MockIdentity, MockOptions } from './mock/options.js'
 export * from './policy/index.js'
 export { type MemoryReplayStoreOptions, memoryReplayStore } from './replay/memory-store.js'
 export { type ReplayStore, replayKey } from './replay/store.js'
-export { authenticatedHeaders } from './dpop/response-headers.js'
 export {
   PROTECTED_RESOURCE_WELL_KNOWN,
   type ProtectedResourceMetadata,
