@@ -10,7 +10,7 @@
  */
 
 import type { Auth } from './auth.js'
-import type { RemoteKeySource, VerificationKey } from './keys/index.js'
+import type { KeySource, VerificationKey } from './keys/index.js'
 
 /** Options of the verified-token cache (`createGate({ cache })`). */
 export interface TokenCacheOptions {
@@ -24,7 +24,7 @@ export interface TokenCacheOptions {
 export interface VerifiedToken {
   readonly auth: Auth
   readonly key: VerificationKey
-  readonly keys: RemoteKeySource
+  readonly keys: KeySource
   /** First second (epoch) at which the token is acceptable, tolerance included. */
   readonly validFrom: number
   /** First second (epoch) at which the token is no longer acceptable, tolerance included. */

@@ -62,6 +62,39 @@ export type GateEvent =
     }
   | { readonly type: 'jwks.stale-served'; readonly jwksUri: string; readonly staleForMs: number }
   | { readonly type: 'jwks.refetch-throttled'; readonly jwksUri: string; readonly waitMs: number }
+  /**
+   * One metadata document of an issuer configured without `jwksUri` was fetched (OpenID Connect
+   * Discovery, then RFC 8414), and used or not.
+   */
+  | {
+      readonly type: 'discovery.fetch'
+      /** The configured issuer. */
+      readonly issuer: string
+      /** The metadata URL fetched. */
+      readonly url: string
+      readonly trigger: JwksFetchTrigger
+      readonly ok: boolean
+      /** The `jwks_uri` the document names (when `ok`). */
+      readonly jwksUri?: string
+      /**
+       * Why the document was not used (when not `ok`): the fetch failed, or the document is unusable,
+       * e.g. `metadata issuer "https://a.example/" is not the configured issuer "https://a.example"`.
+       */
+      readonly error?: string
+      readonly durationMs: number
+    }
+  /**
+   * The tenant resolver of `oidcTenants()` threw, rejected, timed out or returned something that is not
+   * tenant options: the request was refused with 503.
+   */
+  | {
+      readonly type: 'tenant.resolve-failed'
+      /** The token's unverified `iss` (at most 200 characters). */
+      readonly issuer: string
+      readonly error: string
+    }
+  /** A resolved tenant issuer left the live set (`oidcTenants({ maxIssuers })`); its keys were dropped. */
+  | { readonly type: 'tenant.evicted'; readonly issuer: string }
   /** A DPoP proof's `jti` was used before with the same key: the request was refused. */
   | { readonly type: 'replay.detected'; readonly jkt: string }
   /** The replay store failed: the request was refused with 503 (or let through with `failOpen`). */

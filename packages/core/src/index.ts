@@ -87,6 +87,13 @@ export type {
 } from './gate/types.js'
 export { type OidcOptions, oidc } from './issuers/oidc.js'
 export type { IssuerProfile, IssuerTarget, KeySetOptions, ProfileName } from './issuers/profile.js'
+export {
+  type OidcTenantsOptions,
+  oidcTenants,
+  type TenantAnswer,
+  type TenantOptions,
+  type TenantResolver,
+} from './issuers/tenants.js'
 export { type VercelOptions, vercel } from './issuers/vercel.js'
 export type { JoseHeader } from './jws.js'
 export type { InitialKeys, KeySourceOptions } from './keys/index.js'

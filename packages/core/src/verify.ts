@@ -21,7 +21,7 @@ import {
   parseCompactJws,
   rememberVerifiedHeader,
 } from './jws.js'
-import type { RemoteKeySource, VerificationKey } from './keys/index.js'
+import type { KeySource, VerificationKey } from './keys/index.js'
 import { verifySignature } from './signature.js'
 import { checkRegisteredClaims } from './validate-claims.js'
 
@@ -29,13 +29,20 @@ import { checkRegisteredClaims } from './validate-claims.js'
 export interface IssuerRuntime {
   readonly profile: IssuerProfile
   readonly target: IssuerTarget
-  readonly keys: RemoteKeySource
+  readonly keys: KeySource
 }
 
 /** What a verification needs from the gate. */
 export interface VerifyContext {
   /** Accepted issuers by exact `iss`. */
   readonly issuers: ReadonlyMap<string, IssuerRuntime>
+  /**
+   * Tenant issuers (`oidcTenants()`), asked for an exact `iss` that is not among `issuers`: a runtime,
+   * a promise of one (an async resolver), or `undefined` when `iss` is not accepted.
+   */
+  readonly resolveIssuer?:
+    | ((iss: string) => IssuerRuntime | Promise<IssuerRuntime | undefined> | undefined)
+    | undefined
   /** Allowed clock skew, seconds. */
   readonly clockTolerance: number
   /** Longest accepted token, in characters. */
@@ -65,7 +72,20 @@ export function verifyToken(
 
   // Issuer selection is the only use of an unverified claim, by exact match (SECURITY K2).
   const iss = jws.claims.iss
-  const runtime = typeof iss === 'string' ? ctx.issuers.get(iss) : undefined
+  const runtime = typeof iss === 'string' ? (ctx.issuers.get(iss) ?? ctx.resolveIssuer?.(iss)) : undefined
+  // A tenant issuer seen for the first time: its resolver's answer first.
+  if (runtime instanceof Promise) return runtime.then((found) => verifyWith(token, jws, found, ctx, nowMs))
+  return verifyWith(token, jws, runtime, ctx, nowMs)
+}
+
+/** Verifies `jws` as a token of the selected issuer: header rules, key, signature, claims. */
+function verifyWith(
+  token: string,
+  jws: ParsedJws,
+  runtime: IssuerRuntime | undefined,
+  ctx: VerifyContext,
+  nowMs: number,
+): VerifiedToken | Promise<VerifiedToken> {
   if (runtime === undefined) throw new InvalidTokenError('iss', 'issuer not accepted')
   const { profile, keys } = runtime
 

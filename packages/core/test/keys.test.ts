@@ -505,7 +505,7 @@ describe('K9, K5: issuer and JWKS URLs from configuration', () => {
     )
     expect(() => oidc({ ...ok, jwksUri: 'https://as.example.test/jwks#x' })).toThrow(/oidc\(\): jwksUri/)
     expect(() => oidc({ ...ok, jwksUri: 'https://u:p@as.example.test/jwks' })).toThrow(/oidc\(\): jwksUri/)
-    expect(() => oidc({ ...ok, jwksUri: undefined as never })).toThrow(/oidc\(\): jwksUri/)
+    expect(() => oidc({ ...ok, jwksUri: 42 as never })).toThrow(/oidc\(\): jwksUri/)
     expect(oidc(ok).targets).toEqual([{ issuer: ok.issuer, jwksUri: ok.jwksUri }])
   })
 })

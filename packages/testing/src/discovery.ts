@@ -46,7 +46,8 @@ export function vercelDiscovery(issuer: string): Record<string, unknown> {
 
 /**
  * The metadata of the generic (`oidc`) profile, served both as OpenID Connect discovery and RFC 8414
- * authorization server metadata: the JWKS, the token endpoint (`POST /token`, client credentials with
+ * authorization server metadata: `issuer` exactly as given, and under `base` (the issuer without a
+ * terminating `/`, by default the issuer) the JWKS, the token endpoint (`POST /token`, client credentials with
  * `client_secret_basic` or `client_secret_post`) and `scopes_supported` (`openid` and every scope a
  * client may have). `authorization_endpoint` is listed because clients such as the MCP SDK require it;
  * it refuses every request (`unsupported_response_type`): this issuer only grants client credentials.
@@ -61,12 +62,13 @@ export function oidcMetadata(
   issuer: string,
   algorithm: string,
   scopes: readonly string[] = ['read', 'write'],
+  base: string = issuer,
 ): Record<string, unknown> {
   return {
     issuer,
-    jwks_uri: `${issuer}/jwks`,
-    authorization_endpoint: `${issuer}/authorize`,
-    token_endpoint: `${issuer}/token`,
+    jwks_uri: `${base}/jwks`,
+    authorization_endpoint: `${base}/authorize`,
+    token_endpoint: `${base}/token`,
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     response_types_supported: ['code'],

@@ -6,7 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 
 /**
  * A fault the key endpoints (JWKS and discovery, both layouts) answer with, set with
- * {@link TestIssuer.setFault}. Requests still count in `issuer.requests`.
+ * {@link TestIssuer.setFault}. Requests still count in `issuer.requests`. `on` narrows it to some of
+ * them (see {@link FaultTarget}); by default every key endpoint answers with it.
  *
  * - `delay`: wait `ms` milliseconds (a non-negative integer), then answer normally.
  * - `status`: answer `status` (an integer from 200 to 599) with a small JSON body.
@@ -15,21 +16,61 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
  *   default 1 MiB = 1 048 576); sent with `Content-Length` unless `chunked` is true (default false), in
  *   which case it is streamed with chunked transfer encoding and no length.
  * - `reset`: destroy the connection without any response.
+ * - `redirect`: answer `status` (301, 302, 303, 307 or 308; default 302) with `Location: location`.
  *
  * @example
  * ```ts
  * issuer.setFault({ kind: 'delay', ms: 2_000 })
  * issuer.setFault({ kind: 'status', status: 503 })
+ * issuer.setFault({ kind: 'status', status: 404, on: 'openid-configuration' }) // RFC 8414 metadata only
+ * issuer.setFault({ kind: 'redirect', location: 'http://127.0.0.1:9/jwks', on: 'discovery' })
  * issuer.setFault({ kind: 'oversized', bytes: 5 * 1024 * 1024, chunked: true })
  * issuer.setFault(null) // back to normal
  * ```
  */
-export type Fault =
+export type Fault = (
   | { readonly kind: 'delay'; readonly ms: number }
   | { readonly kind: 'status'; readonly status: number }
   | { readonly kind: 'invalid-json' }
   | { readonly kind: 'oversized'; readonly bytes?: number; readonly chunked?: boolean }
   | { readonly kind: 'reset' }
+  | { readonly kind: 'redirect'; readonly location: string; readonly status?: 301 | 302 | 303 | 307 | 308 }
+) & { readonly on?: FaultTarget }
+
+/**
+ * The endpoints a fault applies to: `jwks`, `discovery` (both metadata documents), or one of them,
+ * `openid-configuration` (OpenID Connect Discovery) or `oauth-authorization-server` (RFC 8414).
+ *
+ * @example
+ * ```ts
+ * const target: FaultTarget = 'openid-configuration'
+ * ```
+ */
+export type FaultTarget = 'jwks' | 'discovery' | 'openid-configuration' | 'oauth-authorization-server'
+
+const FAULT_TARGETS: readonly string[] = [
+  'jwks',
+  'discovery',
+  'openid-configuration',
+  'oauth-authorization-server',
+]
+const REDIRECT_STATUSES: readonly unknown[] = [301, 302, 303, 307, 308]
+
+/**
+ * Whether `fault` applies to `endpoint`: the JWKS, or one of the two metadata documents.
+ *
+ * @example
+ * ```ts
+ * faultApplies({ kind: 'reset', on: 'discovery' }, 'oauth-authorization-server') // true
+ * ```
+ */
+export function faultApplies(
+  fault: Fault,
+  endpoint: 'jwks' | 'openid-configuration' | 'oauth-authorization-server',
+): boolean {
+  const { on } = fault
+  return on === undefined || on === endpoint || (on === 'discovery' && endpoint !== 'jwks')
+}
 
 /** Default size of the `oversized` fault's body: 1 MiB. */
 export const DEFAULT_OVERSIZED_BYTES = 1024 * 1024
@@ -59,6 +100,15 @@ function onlyKeys(fault: Record<string, unknown>, allowed: readonly string[]): v
 export function validateFault(fault: unknown): Fault | null {
   if (fault === null) return null
   if (!isRecord(fault)) throw new TypeError('setFault: fault must be an object or null')
+  const { on, ...rest } = fault
+  if (on !== undefined && !FAULT_TARGETS.includes(on as string)) {
+    throw new TypeError(`setFault: on must be one of ${FAULT_TARGETS.map((t) => `'${t}'`).join(', ')}`)
+  }
+  const checked = validateKind(rest)
+  return Object.freeze(on === undefined ? checked : { ...checked, on: on as FaultTarget })
+}
+
+function validateKind(fault: Record<string, unknown>): Fault {
   switch (fault.kind) {
     case 'delay':
       onlyKeys(fault, ['kind', 'ms'])
@@ -97,9 +147,24 @@ export function validateFault(fault: unknown): Fault | null {
       }
       return Object.freeze({ kind: 'oversized', bytes: bytes as number, chunked: fault.chunked === true })
     }
+    case 'redirect': {
+      onlyKeys(fault, ['kind', 'location', 'status'])
+      if (typeof fault.location !== 'string' || !/^[\x21-\x7e]+$/.test(fault.location)) {
+        throw new TypeError('setFault: redirect.location must be a URL (printable ASCII)')
+      }
+      const status = fault.status ?? 302
+      if (!REDIRECT_STATUSES.includes(status)) {
+        throw new TypeError('setFault: redirect.status must be 301, 302, 303, 307 or 308')
+      }
+      return Object.freeze({
+        kind: 'redirect',
+        location: fault.location,
+        status: status as 301 | 302 | 303 | 307 | 308,
+      })
+    }
     default:
       throw new TypeError(
-        "setFault: fault.kind must be one of 'delay', 'status', 'invalid-json', 'oversized', 'reset'",
+        "setFault: fault.kind must be one of 'delay', 'status', 'invalid-json', 'oversized', 'reset', 'redirect'",
       )
   }
 }
@@ -192,6 +257,10 @@ export function applyFault(
     }
     case 'reset':
       req.socket.destroy()
+      return
+    case 'redirect':
+      res.writeHead(fault.status ?? 302, { location: fault.location, 'content-length': 0 })
+      res.end()
       return
   }
 }

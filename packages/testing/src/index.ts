@@ -1,6 +1,6 @@
 export type { DpopKeyPair, DpopProofOptions } from './dpop.js'
 export { accessTokenHash, createDpopProof, dpopThumbprint } from './dpop.js'
-export type { Fault } from './faults.js'
+export type { Fault, FaultTarget } from './faults.js'
 export { DEFAULT_OVERSIZED_BYTES } from './faults.js'
 export type { RotateOptions, SignOptions, TestIssuer, TestIssuerRequests } from './issuer.js'
 export { createTestIssuer, DEFAULT_JWKS_CACHE_CONTROL } from './issuer.js'

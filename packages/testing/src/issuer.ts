@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { oidcMetadata, vercelDiscovery } from './discovery.js'
 import { dpopThumbprint } from './dpop.js'
 import { handleExchange } from './exchange.js'
-import { applyFault, type Fault, type PendingTimers, validateFault } from './faults.js'
+import { applyFault, type Fault, faultApplies, type PendingTimers, validateFault } from './faults.js'
 import { signCompact } from './jws.js'
 import { KeyRing, type TestIssuerAlgorithm, type TestIssuerKeyFile } from './keys.js'
 import {
@@ -17,6 +17,7 @@ import {
   type TestIssuerProfile,
   validateMintOptions,
 } from './mint.js'
+import { oidcEndpoint } from './oidc-routes.js'
 import { resolveOptions, TEAM_SLUG, type TestClient, type TestIssuerOptions } from './options.js'
 import { sendJson } from './respond.js'
 import { handleToken } from './token-endpoint.js'
@@ -67,14 +68,14 @@ export interface RotateOptions {
 export interface TestIssuer {
   /** Origin of the server, e.g. `http://127.0.0.1:43123`: what the core's `vercel({ baseUrl })` takes. */
   readonly url: string
-  /** `iss` of minted tokens: `<url>/<team>` (Vercel team mode), `<url>` (Vercel global mode, OIDC). */
+  /** `iss` of minted tokens: `<url>/<team>` (Vercel team mode), `<url>` (Vercel global mode), `<url><issuerPath>` (OIDC). */
   readonly issuer: string
-  /** JWKS of `issuer`: `<issuer>/.well-known/jwks` (Vercel), `<url>/jwks` (OIDC). */
+  /** JWKS of `issuer`: `<issuer>/.well-known/jwks` (Vercel), `<url><issuerPath>/jwks` (OIDC, without a doubled `/`). */
   readonly jwksUri: string
   /** Default `aud` of minted tokens. */
   readonly audience: string
   /**
-   * The token endpoint, `<url>/token` (OIDC profile): the client credentials grant for the `clients`
+   * The token endpoint, `<url><issuerPath>/token` (OIDC profile): the client credentials grant for the `clients`
    * option, answering RFC 9068 access tokens. `undefined` for the Vercel profile.
    */
   readonly tokenEndpoint: string | undefined
@@ -119,6 +120,12 @@ export interface TestIssuer {
   resetCounters(): void
   /** Makes the key endpoints (JWKS and discovery, both layouts) misbehave; `null` restores them. */
   setFault(fault: Fault | null): void
+  /**
+   * Members laid over every metadata document served (discovery and RFC 8414, every issuer of the
+   * server), e.g. `{ issuer: issuer.issuer + '/' }` or `{ jwks_uri: otherJwksUri }`; a member set to
+   * `undefined` is left out. `null` restores the documents.
+   */
+  setMetadata(overrides: Readonly<Record<string, unknown>> | null): void
   /** `Cache-Control` sent with the JWKS; `null` sends none. Default `'public, max-age=300'`. */
   setCacheControl(value: string | null): void
   /** The private keys, JSON-serialisable, for `createTestIssuer({ keys })`. */
@@ -129,9 +136,13 @@ export interface TestIssuer {
 
 type Route =
   | { readonly kind: 'jwks' }
-  | { readonly kind: 'discovery'; readonly document: Record<string, unknown> }
+  | {
+      readonly kind: 'discovery'
+      readonly name: 'openid-configuration' | 'oauth-authorization-server'
+      readonly document: Record<string, unknown>
+    }
   | { readonly kind: 'exchange' }
-  | { readonly kind: 'token' }
+  | { readonly kind: 'token'; readonly issuer: string }
   | { readonly kind: 'authorize' }
 
 const TEAM_ROUTE = /^\/([^/]+)\/\.well-known\/(jwks|openid-configuration)$/
@@ -162,7 +173,9 @@ function listen(server: ReturnType<typeof createServer>, port: number): Promise<
  * `GET /<team>/.well-known/jwks`, `GET /<team>/.well-known/openid-configuration`, `POST /~token`.
  * OIDC profile routes: `GET /.well-known/openid-configuration`, `GET /.well-known/oauth-authorization-server`,
  * `GET /jwks`, `POST /token` (client credentials, see `clients`), and `/authorize`, which refuses every
- * request. Anything else is a JSON 404; a wrong method on a known route is a 405.
+ * request; with `issuerPath`, the same under the issuer's path (RFC 8414's metadata with the path
+ * inserted after the well-known one), and with `tenants`, the same for every `/<tenant>`. Anything else
+ * is a JSON 404; a wrong method on a known route is a 405.
  *
  * Throws a `TypeError` naming the option when an option is invalid.
  *
@@ -190,39 +203,48 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   const clientScopes = config.clients.flatMap((client) => client.scopes ?? [])
   const timers: PendingTimers = new Set()
   let fault: Fault | null = null
+  let metadataOverrides: Readonly<Record<string, unknown>> | null = null
   let cacheControl: string | null = DEFAULT_JWKS_CACHE_CONTROL
 
   const server = createServer()
   const address = await listen(server, config.port)
   const url = `http://127.0.0.1:${address.port}`
   const teamIssuer = `${url}/${team}`
-  const issuer = profile === 'oidc' || mode === 'global' ? url : teamIssuer
-  const jwksUri = profile === 'vercel' ? `${issuer}/.well-known/jwks` : `${url}/jwks`
+  const layout = { issuerPath: config.issuerPath, tenants: config.tenants }
+  const oidcBase = `${url}${config.issuerPath.replace(/\/$/, '')}`
+  const issuer = profile === 'oidc' ? `${url}${config.issuerPath}` : mode === 'global' ? url : teamIssuer
+  const jwksUri = profile === 'vercel' ? `${issuer}/.well-known/jwks` : `${oidcBase}/jwks`
   const audience =
     config.audience ?? (profile === 'vercel' ? `https://vercel.com/${team}` : 'https://api.example.test')
 
   const route = (path: string): Route | undefined => {
     if (profile === 'oidc') {
-      if (path === '/jwks') return { kind: 'jwks' }
-      if (path === '/token') return { kind: 'token' }
-      if (path === '/authorize') return { kind: 'authorize' }
-      if (
-        path === '/.well-known/openid-configuration' ||
-        path === '/.well-known/oauth-authorization-server'
-      ) {
-        return { kind: 'discovery', document: oidcMetadata(url, ring.algorithm, clientScopes) }
+      const found = oidcEndpoint(path, layout)
+      if (found === undefined) return undefined
+      const pathIssuer = `${url}${found.issuerPath}`
+      switch (found.endpoint) {
+        case 'jwks':
+          return { kind: 'jwks' }
+        case 'token':
+          return { kind: 'token', issuer: pathIssuer }
+        case 'authorize':
+          return { kind: 'authorize' }
+        default: {
+          const base = `${url}${found.issuerPath.replace(/\/$/, '')}`
+          const document = oidcMetadata(pathIssuer, ring.algorithm, clientScopes, base)
+          return { kind: 'discovery', name: found.endpoint, document }
+        }
       }
-      return undefined
     }
     if (path === '/~token') return { kind: 'exchange' }
     if (path === '/.well-known/jwks') return { kind: 'jwks' }
     if (path === '/.well-known/openid-configuration')
-      return { kind: 'discovery', document: vercelDiscovery(url) }
+      return { kind: 'discovery', name: 'openid-configuration', document: vercelDiscovery(url) }
     const match = TEAM_ROUTE.exec(path)
     const slug = match?.[1]
     if (match === null || slug === undefined || !TEAM_SLUG.test(slug)) return undefined
     if (match[2] === 'jwks') return { kind: 'jwks' }
-    return { kind: 'discovery', document: vercelDiscovery(`${url}/${slug}`) }
+    return { kind: 'discovery', name: 'openid-configuration', document: vercelDiscovery(`${url}/${slug}`) }
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -232,7 +254,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     if (found.kind === 'token') {
       if (req.method !== 'POST') return sendJson(res, 405, { error: 'method_not_allowed' }, { allow: 'POST' })
       counters.token++
-      return handleToken(req, res, { issuer, audience, clients: config.clients, ring, now })
+      return handleToken(req, res, { issuer: found.issuer, audience, clients: config.clients, ring, now })
     }
     if (found.kind === 'authorize') {
       const description = 'this issuer grants client_credentials only, at the token endpoint'
@@ -261,8 +283,9 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
               { keys: ring.publicJwks() },
               cacheControl === null ? {} : { 'cache-control': cacheControl },
             )
-        : () => sendJson(res, 200, found.document)
-    if (fault === null) answer()
+        : () => sendJson(res, 200, { ...found.document, ...metadataOverrides })
+    const endpoint = found.kind === 'jwks' ? 'jwks' : found.name
+    if (fault === null || !faultApplies(fault, endpoint)) answer()
     else applyFault(fault, req, res, answer, timers)
   }
 
@@ -294,7 +317,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     issuer,
     jwksUri,
     audience,
-    tokenEndpoint: profile === 'oidc' ? `${url}/token` : undefined,
+    tokenEndpoint: profile === 'oidc' ? `${oidcBase}/token` : undefined,
     clients: config.clients,
     team,
     mode,
@@ -347,6 +370,12 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     },
     setFault(next: Fault | null): void {
       fault = validateFault(next)
+    },
+    setMetadata(overrides: Readonly<Record<string, unknown>> | null): void {
+      if (overrides !== null && !isRecord(overrides)) {
+        throw new TypeError('setMetadata: overrides must be an object or null')
+      }
+      metadataOverrides = overrides === null ? null : Object.freeze({ ...overrides })
     },
     setCacheControl(value: string | null): void {
       if (value !== null && (typeof value !== 'string' || !/^[\t\x20-\x7e]+$/.test(value))) {

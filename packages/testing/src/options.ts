@@ -47,6 +47,20 @@ export interface TestIssuerOptions {
    * (`client-1` / `client-1-secret`, scopes `read` and `write`).
    */
   clients?: readonly TestClient[]
+  /**
+   * The path of the issuer identifier (OIDC profile), e.g. `'/realms/acme'` or `'/'`: `iss` is
+   * `<url><issuerPath>`; its metadata is served at `<issuer without a terminating />/.well-known/openid-configuration`
+   * and, with RFC 8414 path insertion, at `<url>/.well-known/oauth-authorization-server<path>`; its JWKS
+   * and token endpoint under the issuer. Segments of letters, digits and `-._~`, with an optional
+   * terminating `/`. Default `''` (the issuer is the origin).
+   */
+  issuerPath?: string
+  /**
+   * Multi-tenant (OIDC profile): every `<url>/<tenant>` (a slug matching `[a-z0-9-]+`) is an issuer too,
+   * with the same routes under its path and the same keys, like Entra ID's tenants. Mint a tenant's
+   * token with `mint({ iss: issuer.url + '/t1' })`. Default `false`.
+   */
+  tenants?: boolean
 }
 
 /**
@@ -92,6 +106,8 @@ export interface ResolvedOptions {
   readonly audience: string | undefined
   readonly now: () => number
   readonly clients: readonly TestClient[]
+  readonly issuerPath: string
+  readonly tenants: boolean
 }
 
 const OPTION_NAMES = new Set([
@@ -104,7 +120,12 @@ const OPTION_NAMES = new Set([
   'audience',
   'now',
   'clients',
+  'issuerPath',
+  'tenants',
 ])
+
+/** An issuer path: `/`-led segments of unreserved characters, an optional terminating `/`. */
+const ISSUER_PATH = /^(?:\/[A-Za-z0-9._~-]+)*\/?$/
 
 /** Vercel team slugs: lowercase letters, digits and hyphens. */
 export const TEAM_SLUG = /^[a-z0-9-]+$/
@@ -158,6 +179,14 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     fail('options.audience must be a non-empty string')
   }
   if (o.now !== undefined && typeof o.now !== 'function') fail('options.now must be a function returning ms')
+  const issuerPath = o.issuerPath ?? ''
+  if (typeof issuerPath !== 'string' || !ISSUER_PATH.test(issuerPath)) {
+    fail("options.issuerPath must be a path such as '/realms/acme' (unreserved characters), or ''")
+  }
+  if (o.tenants !== undefined && typeof o.tenants !== 'boolean') fail('options.tenants must be a boolean')
+  if (profile !== 'oidc' && (issuerPath !== '' || o.tenants === true)) {
+    fail("options.issuerPath and options.tenants need profile 'oidc'")
+  }
   return {
     profile,
     team,
@@ -168,6 +197,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     audience: o.audience as string | undefined,
     now: (o.now as (() => number) | undefined) ?? Date.now,
     clients: resolveClients(o.clients, profile),
+    issuerPath,
+    tenants: o.tenants === true,
   }
 }
 

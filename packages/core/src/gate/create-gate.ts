@@ -58,7 +58,12 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
   // Node loads its fetch implementation on first use (~30 ms); touching one of its classes loads it now,
   // at boot, instead of in the first request's JWKS fetch.
   void globalThis.Response
-  const verify = { issuers: registry.issuers, clockTolerance: settings.clockTolerance, maxTokenLength }
+  const verify = {
+    issuers: registry.issuers,
+    resolveIssuer: registry.resolveIssuer,
+    clockTolerance: settings.clockTolerance,
+    maxTokenLength,
+  }
   const mock = resolveMock(options.mock, verify, clock(), emit)
   const pipeline = createPipeline({
     verify,

@@ -25,8 +25,14 @@ export interface OidcOptions extends KeySetOptions {
    * unless the gate has `protectedResource`: its `resource` is then the audience (RFC 8707).
    */
   readonly audience?: string | readonly string[]
-  /** The issuer's JWKS URL. Required. */
-  readonly jwksUri: string
+  /**
+   * The issuer's JWKS URL. Default: read from the issuer's metadata (discovery): OpenID Connect
+   * Discovery `<issuer>/.well-known/openid-configuration`, else RFC 8414
+   * `/.well-known/oauth-authorization-server` inserted before the issuer's path. The metadata is used
+   * only when its `issuer` is this very string (SECURITY K4), and is cached and refreshed like the
+   * JWKS (the gate's `jwks` options). Required with `jwks`.
+   */
+  readonly jwksUri?: string
   /**
    * The algorithm allow-list. Default: every asymmetric JWS algorithm (`RS256`, `RS384`, `RS512`,
    * `PS256`, `PS384`, `PS512`, `ES256`, `ES384`, `ES512`, `EdDSA`, `Ed25519`), so an issuer signing with
@@ -64,28 +70,35 @@ const OPTIONS = [
 ]
 
 /**
- * Accept OAuth 2 access tokens in the JWT profile of RFC 9068 from one issuer.
+ * Accept OAuth 2 access tokens in the JWT profile of RFC 9068 from one issuer. Without `jwksUri`, the
+ * keys are found through the issuer's metadata (discovery) when first needed, or at `gate.warmup()`.
+ * Several issuers side by side are selected by exact `iss`, each with its own audience and algorithms;
+ * for many issuers of one kind (one per tenant), see `oidcTenants()`.
  *
  * @example
  * ```ts
  * import { createGate, oidc } from '@oidc-gate/core'
  *
  * const gate = createGate({
- *   issuers: [oidc({ issuer: 'https://auth.example.com/', audience: 'https://api.example.com', jwksUri: 'https://auth.example.com/.well-known/jwks.json' })],
+ *   issuers: [oidc({ issuer: 'https://auth.example.com/', audience: 'https://api.example.com' })],
  *   policy: { scope: { includes: 'todos:read' } },
  * })
+ * await gate.warmup() // metadata, then keys: the first request waits for nothing
  * ```
  */
 export function oidc(options: OidcOptions): IssuerProfile<AccessTokenClaims> {
   if (options === null || typeof options !== 'object') throw new TypeError('oidc() needs an options object')
   knownOptions('oidc', options, OPTIONS)
   const issuer = checkUrl('oidc(): issuer', options.issuer)
-  const jwksUri = checkUrl('oidc(): jwksUri', options.jwksUri)
+  const jwksUri = options.jwksUri === undefined ? undefined : checkUrl('oidc(): jwksUri', options.jwksUri)
   const typ = options.typ ?? 'at+jwt'
   if (typ !== false && (typeof typ !== 'string' || typ.length === 0)) {
     throw new TypeError('oidc(): typ must be a media type such as "at+jwt", or false')
   }
   const keys = initialKeys('oidc', options)
+  if (keys !== undefined && jwksUri === undefined) {
+    throw new TypeError('oidc(): jwks needs jwksUri (configured keys are not combined with discovery)')
+  }
   const expectedTyp = typ === false ? undefined : mediaType(typ)
   const required = options.requiredClaims ?? []
   if (!Array.isArray(required) || !required.every((c) => typeof c === 'string' && c.length > 0)) {
@@ -93,7 +106,13 @@ export function oidc(options: OidcOptions): IssuerProfile<AccessTokenClaims> {
   }
   return Object.freeze<IssuerProfile<AccessTokenClaims>>({
     profile: 'oidc',
-    targets: Object.freeze([{ issuer, jwksUri, ...(keys === undefined ? {} : { initialKeys: keys }) }]),
+    targets: Object.freeze([
+      {
+        issuer,
+        ...(jwksUri === undefined ? {} : { jwksUri }),
+        ...(keys === undefined ? {} : { initialKeys: keys }),
+      },
+    ]),
     // No audience: the gate's protected resource, or a TypeError naming `audience` from createGate().
     audiences: options.audience === undefined ? NO_AUDIENCE : audiences('oidc(): audience', options.audience),
     algorithms: checkAlgorithms('oidc(): algorithms', options.algorithms ?? ASYMMETRIC_ALGORITHMS),

@@ -6,13 +6,17 @@
 import type { Algorithm } from '../algorithms.js'
 import type { JsonValue } from '../claims.js'
 import type { InitialKeys } from '../keys/index.js'
+import type { TenantResolver } from './tenants.js'
 
 /** One accepted `iss` value and the JWKS bound to it. */
 export interface IssuerTarget {
   /** The exact `iss` value. */
   readonly issuer: string
-  /** The JWKS of this issuer; keys found there verify tokens of this issuer only. */
-  readonly jwksUri: string
+  /**
+   * The JWKS of this issuer; keys found there verify tokens of this issuer only. Absent: read from the
+   * issuer's metadata (discovery, `oidc()` without `jwksUri`).
+   */
+  readonly jwksUri?: string
   /** Accept this issuer only on tokens that carry an `act` claim (Vercel's exchanged tokens). */
   readonly exchangedOnly?: boolean
   /** Keys configured with the profile (`jwks` option), pinned or as a seed. */
@@ -99,6 +103,11 @@ export interface IssuerProfile<C = unknown> {
    * created (e.g. a Vercel team bound by its renameable slug only). Default: none.
    */
   readonly warnings?: readonly string[]
+  /**
+   * Issuers accepted besides `targets`, resolved at request time from a token's exact `iss`
+   * (`oidcTenants()`): an allow-list or the app's resolver. Default: none.
+   */
+  readonly tenants?: TenantResolver<C>
   /** Type-level marker of the claims type; never set at run time. */
   readonly __claims?: C
 }

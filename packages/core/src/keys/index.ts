@@ -9,6 +9,7 @@ export {
 } from './fetch-json.js'
 export { checkJwk, type UsableJwk } from './jwk.js'
 export { findKey, importKeySet, type KeySet, type VerificationKey } from './key-set.js'
+export type { KeySource } from './key-source.js'
 export {
   cacheLifetime,
   type KeySourceOptions,
