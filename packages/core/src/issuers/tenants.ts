@@ -5,6 +5,7 @@
  * among the tenants the app accepts: an unknown `iss` is refused without any network request.
  */
 
+import type { AccessTokenClaims } from '../claims.js'
 import { type OidcOptions, oidc } from './oidc.js'
 import type { IssuerProfile } from './profile.js'
 
@@ -130,12 +131,12 @@ function sharedOptions(options: OidcTenantsOptions): Omit<OidcOptions, 'issuer'>
  * })
  * ```
  */
-export function oidcTenants(options: OidcTenantsOptions): IssuerProfile {
+export function oidcTenants(options: OidcTenantsOptions): IssuerProfile<AccessTokenClaims> {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('oidcTenants() needs an options object')
   }
   const shared = sharedOptions(options)
-  let base: IssuerProfile
+  let base: IssuerProfile<AccessTokenClaims>
   try {
     base = oidc({ ...shared, issuer: PLACEHOLDER })
   } catch (error) {
@@ -158,17 +159,17 @@ function allowListTenants(
   shared: Omit<OidcOptions, 'issuer'>,
   issuers: unknown,
   maxIssuers: number,
-): TenantResolver {
+): TenantResolver<AccessTokenClaims> {
   if (!Array.isArray(issuers) || issuers.length === 0) {
     throw new TypeError('oidcTenants(): issuers must be a non-empty array of issuer URLs')
   }
-  const profiles = new Map<string, IssuerProfile>()
+  const profiles = new Map<string, IssuerProfile<AccessTokenClaims>>()
   for (const [index, issuer] of issuers.entries()) {
     if (profiles.has(issuer)) throw new TypeError(`oidcTenants(): issuers[${index}] is listed twice`)
     try {
       profiles.set(issuer, oidc({ ...shared, issuer }))
     } catch (error) {
-      throw renamed(error, `oidcTenants(): issuers[${index}]:`)
+      throw renamed(error, `oidcTenants(): issuers[${index}]`)
     }
   }
   return Object.freeze({
@@ -185,10 +186,10 @@ function resolverTenants(
   resolve: unknown,
   options: OidcTenantsOptions,
   maxIssuers: number,
-): TenantResolver {
+): TenantResolver<AccessTokenClaims> {
   if (typeof resolve !== 'function') throw new TypeError('oidcTenants(): resolve must be a function')
   const timeout = positive('resolveTimeout', options.resolveTimeout, 5000, false)
-  const profileOf = (iss: string, answer: TenantAnswer): IssuerProfile | undefined => {
+  const profileOf = (iss: string, answer: TenantAnswer): IssuerProfile<AccessTokenClaims> | undefined => {
     if (answer === undefined || answer === null || answer === false) return undefined
     if (answer === true) return oidc({ ...shared, issuer: iss })
     if (typeof answer !== 'object' || Array.isArray(answer)) {
