@@ -116,7 +116,8 @@ export function protect(
 function refuse(kit: AdapterKit<unknown>, error: unknown): Response {
   const answer = kit.answer(error)
   if (answer === undefined) throw error
-  return new Response(answer.body, answer)
+  // An empty answer (HEAD, a preflight) has no body: a 204 must not be built with one.
+  return new Response(answer.body === '' ? null : answer.body, answer)
 }
 
 /**
