@@ -389,8 +389,14 @@ export class UseDpopNonceError extends GateError {
   }
 
   override get headers(): Record<string, string> {
-    // A response carrying a nonce must not be cached (RFC 9449 §8.2).
-    return { ...super.headers, 'dpop-nonce': this.nonce, 'cache-control': 'no-store' }
+    // A response carrying a nonce must not be cached (RFC 9449 §8.2); browser clients may read both
+    // headers once the application allows their origin (RFC 9449 §7.1, §8).
+    return {
+      ...super.headers,
+      'dpop-nonce': this.nonce,
+      'cache-control': 'no-store',
+      'access-control-expose-headers': 'WWW-Authenticate, DPoP-Nonce',
+    }
   }
 }
 

@@ -107,6 +107,7 @@ describe('a verifier that requires nonces (RFC 9449 §9, §11.3)', () => {
     const expected = await nonces().current(NOW_MS)
     expect(error.headers['dpop-nonce']).toBe(expected)
     expect(error.headers['cache-control']).toBe('no-store')
+    expect(error.headers['access-control-expose-headers']).toBe('WWW-Authenticate, DPoP-Nonce')
     expect(error.headers['www-authenticate']).toMatch(
       /^Bearer, DPoP error="use_dpop_nonce", error_description="[^"]+", algs="/,
     )

@@ -18,6 +18,9 @@ export const NO_STORE: Readonly<Record<string, string>> = Object.freeze({ 'cache
  */
 export function authenticatedHeaders(auth: Auth): Readonly<Record<string, string>> {
   const nonce = auth.dpop?.nextNonce
-  // Uncacheable already (no-store), as a response carrying a nonce must be (RFC 9449 §8.2).
-  return nonce === undefined ? NO_STORE : { ...NO_STORE, 'dpop-nonce': nonce }
+  // Uncacheable already (no-store), as a response carrying a nonce must be (RFC 9449 §8.2). Exposed to
+  // browser clients, once the application allows their origin (RFC 9449 §8).
+  return nonce === undefined
+    ? NO_STORE
+    : { ...NO_STORE, 'dpop-nonce': nonce, 'access-control-expose-headers': 'DPoP-Nonce' }
 }

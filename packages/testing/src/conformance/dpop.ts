@@ -250,6 +250,7 @@ async function expectSameAnswer(answer: Answer, twin: Awaited<ReturnType<typeof 
   if (twin.refusal === undefined) {
     expect(answer.status, answer.body).toBe(200)
     expect(answer.headers['dpop-nonce']).toBe(twin.nonce)
+    if (twin.nonce !== undefined) expect(answer.headers['access-control-expose-headers']).toBe('DPoP-Nonce')
     expect(answer.headers['cache-control']).toBe('no-store')
     const body = JSON.parse(answer.body) as { auth: { claims: { cnf?: unknown } } }
     expect(body.auth.claims.cnf).toMatchObject({ jkt: expect.any(String) })
@@ -260,12 +261,14 @@ async function expectSameAnswer(answer: Answer, twin: Awaited<ReturnType<typeof 
     status: answer.status,
     challenge: answer.headers['www-authenticate'],
     nonce: answer.headers['dpop-nonce'],
+    expose: answer.headers['access-control-expose-headers'],
     cacheControl: answer.headers['cache-control'],
     body: answer.body,
   }).toEqual({
     status: expected.status,
     challenge: expected.headers['www-authenticate'],
     nonce: expected.headers['dpop-nonce'],
+    expose: expected.headers['access-control-expose-headers'],
     cacheControl: expected.headers['cache-control'],
     body: expected.body,
   })
