@@ -2,7 +2,7 @@
  * What `oidc-gate inspect` found, and its two forms: coloured text for people, JSON for scripts. Also
  * the hints: what to try next for the refusals people run into most.
  */
-import type { GateEvent, IssuerProfile, PolicyDecision, VercelClaims } from '@oidc-gate/core'
+import type { GateEvent, IssuerProfile, PolicyDecision } from '@oidc-gate/core'
 import { isLoopbackHost } from './args.js'
 import { humanDuration, printable, showTime, showValue, table } from './format.js'
 import type { Style } from './io.js'
@@ -20,26 +20,44 @@ export interface Refusal {
   readonly status: number
 }
 
+/** What every verifier of `inspect` tells. */
+interface VerifierBase {
+  /** The `vercel({...})` or `oidc({...})` call this verifier amounts to. */
+  readonly snippet: string
+  /** Whether the trust anchor was named by the user rather than read from the token. */
+  readonly pinned: boolean
+  readonly issuers: readonly string[]
+  readonly jwksUri: string
+  readonly audiences: readonly string[]
+  readonly now: string
+  readonly nowGiven: boolean
+}
+
+/** A Vercel verifier: the team (`--team`, `--team-id`) is the trust anchor. */
+export interface VercelVerifier extends VerifierBase {
+  readonly profile: 'vercel'
+  readonly team: string
+  readonly teamId: string | undefined
+  readonly issuerMode: 'team' | 'global'
+  readonly baseUrl: string
+  readonly jwksFile: string | undefined
+}
+
+/**
+ * An OIDC verifier (`--issuer`): the issuer and the audience (`--audience`) are the trust anchors; the
+ * keys come from the issuer's metadata.
+ */
+export interface OidcVerifier extends VerifierBase {
+  readonly profile: 'oidc'
+  /** The metadata document the keys were found through, when one was read and used. */
+  readonly metadataUrl: string | undefined
+}
+
 /** Everything `inspect` prints. */
 export interface Report {
   readonly header: DecodedToken['header']
   readonly claims: DecodedToken['claims']
-  readonly verifier: {
-    /** The `vercel({...})` call this verifier amounts to. */
-    readonly snippet: string
-    readonly team: string
-    readonly teamId: string | undefined
-    /** Whether the team was named by the user (`--team`, `--team-id`) rather than read from the token. */
-    readonly pinned: boolean
-    readonly issuerMode: 'team' | 'global'
-    readonly baseUrl: string
-    readonly issuers: readonly string[]
-    readonly jwksUri: string
-    readonly jwksFile: string | undefined
-    readonly audiences: readonly string[]
-    readonly now: string
-    readonly nowGiven: boolean
-  }
+  readonly verifier: VercelVerifier | OidcVerifier
   readonly verified: boolean
   readonly refusal: Refusal | undefined
   readonly policy:
@@ -59,17 +77,7 @@ export function toJson(report: Report): unknown {
   return {
     header: report.header,
     claims: report.claims,
-    verifier: {
-      team: verifier.team,
-      ...(verifier.teamId === undefined ? {} : { teamId: verifier.teamId }),
-      pinned: verifier.pinned,
-      issuerMode: verifier.issuerMode,
-      baseUrl: verifier.baseUrl,
-      issuers: verifier.issuers,
-      jwksUri: verifier.jwksFile ?? verifier.jwksUri,
-      audiences: verifier.audiences,
-      now: verifier.now,
-    },
+    verifier: verifier.profile === 'oidc' ? oidcVerifierJson(verifier) : vercelVerifierJson(verifier),
     verification: verification(report),
     policy:
       policy === undefined
@@ -87,6 +95,55 @@ export function toJson(report: Report): unknown {
     refusal: report.refusal ?? null,
     hints: report.hints,
   }
+}
+
+function oidcVerifierJson(verifier: OidcVerifier): unknown {
+  const { pinned, issuers, metadataUrl, jwksUri, audiences, now } = verifier
+  return {
+    profile: 'oidc',
+    pinned,
+    issuers,
+    ...(metadataUrl === undefined ? {} : { metadataUrl, jwksUri }),
+    audiences,
+    now,
+  }
+}
+
+function vercelVerifierJson(verifier: VercelVerifier): unknown {
+  return {
+    team: verifier.team,
+    ...(verifier.teamId === undefined ? {} : { teamId: verifier.teamId }),
+    pinned: verifier.pinned,
+    issuerMode: verifier.issuerMode,
+    baseUrl: verifier.baseUrl,
+    issuers: verifier.issuers,
+    jwksUri: verifier.jwksFile ?? verifier.jwksUri,
+    audiences: verifier.audiences,
+    now: verifier.now,
+  }
+}
+
+/**
+ * The refusal of a token that checked out only against the audience named by its own `aud` claim.
+ *
+ * @example
+ * ```ts
+ * if (!pinned && refusal === undefined) refusal = audienceNotPinned(['https://api.example.com'])
+ * ```
+ */
+export function audienceNotPinned(audiences: readonly string[]): Refusal {
+  return {
+    stage: 'pinning',
+    code: 'NOT_PINNED',
+    reason: 'not-pinned',
+    message: `no audience pinned: ${audiences.join(', ')} was read from the token's own aud claim`,
+    status: 401,
+  }
+}
+
+/** The "not pinned" refusal of a verifier. */
+function notPinnedBy(verifier: Report['verifier']): Refusal {
+  return verifier.profile === 'oidc' ? audienceNotPinned(verifier.audiences) : notPinned(verifier.team)
 }
 
 /**
@@ -109,7 +166,7 @@ export function notPinned(team: string): Refusal {
 
 function verification(report: Report): Record<string, unknown> {
   if (!report.verified) return { valid: false, ...pick(report.refusal) }
-  if (!report.verifier.pinned) return { valid: false, ...pick(notPinned(report.verifier.team)) }
+  if (!report.verifier.pinned) return { valid: false, ...pick(notPinnedBy(report.verifier)) }
   return { valid: true }
 }
 
@@ -138,26 +195,15 @@ export function render(report: Report, style: Style, now: number): string {
   let out = heading('Header') + fields(report.header) + heading('Claims') + fields(report.claims)
 
   out += heading('Verification', style('dim', verifier.snippet))
-  const rows: [string, string][] = [
-    ['issuer', verifier.issuers.join(', ')],
-    [
-      'jwks',
-      verifier.jwksFile === undefined
-        ? verifier.jwksUri
-        : `${verifier.jwksFile} (served on ${verifier.jwksUri})`,
-    ],
-    ['audience', verifier.audiences.join(', ')],
-  ]
-  if (verifier.nowGiven) rows.push(['now', verifier.now])
-  out += table(rows)
+  const wording = WORDING[verifier.profile]
+  out += table(verifierRows(verifier))
   if (report.verified && verifier.pinned) {
-    out += `  ${ok('valid: signature, issuer, audience, lifetime and Vercel claims')}\n`
+    out += `  ${ok(`valid: signature, issuer, audience, lifetime and ${wording.claims}`)}\n`
   } else if (report.verified) {
-    out += `  ${ok(`signature, issuer, audience, lifetime and Vercel claims check out for team ${verifier.team}`)}\n`
+    const anchor = verifier.profile === 'oidc' ? 'its own audience' : `team ${verifier.team}`
+    out += `  ${ok(`signature, issuer, audience, lifetime and ${wording.claims} check out for ${anchor}`)}\n`
   } else if (refusal !== undefined) out += `  ${no(`${refusal.reason}: ${refusal.message}`)}\n`
-  if (!verifier.pinned) {
-    out += `  ${no("not pinned: no --team or --team-id, so the team was read from the token's own owner claim and a token of any team would pass")}\n`
-  }
+  if (!verifier.pinned) out += `  ${no(wording.notPinned)}\n`
 
   if (policy === undefined) {
     out += heading('Policy', style('dim', 'none (check one with --policy FILE)'))
@@ -177,20 +223,53 @@ export function render(report: Report, style: Style, now: number): string {
   out += '\n'
   if (refusal === undefined) out += `${style(['bold', 'green'], 'allowed')}\n`
   else if (refusal.stage === 'pinning') {
-    out += `${style(['bold', 'red'], 'not pinned')} (${refusal.message}: pass --team or --team-id)\n`
+    out += `${style(['bold', 'red'], 'not pinned')} (${refusal.message}: pass ${wording.pin})\n`
   } else {
     out += `${style(['bold', 'red'], `refused: ${refusal.reason}`)} (${refusal.status} ${refusal.code}: ${refusal.message})\n`
   }
   return out
 }
 
+/** How the text report speaks of each profile's checks and trust anchor. */
+const WORDING = {
+  vercel: {
+    claims: 'Vercel claims',
+    notPinned:
+      "not pinned: no --team or --team-id, so the team was read from the token's own owner claim and a token of any team would pass",
+    pin: '--team or --team-id',
+  },
+  oidc: {
+    claims: 'RFC 9068 claims',
+    notPinned:
+      "not pinned: no --audience, so the audience was read from the token's own aud claim and a token for any API would pass",
+    pin: '--audience',
+  },
+} as const
+
+/** The rows of the verifier: issuer, where the keys came from, audience, and the time if given. */
+function verifierRows(verifier: Report['verifier']): [string, string][] {
+  const rows: [string, string][] = [['issuer', verifier.issuers.join(', ')]]
+  if (verifier.profile === 'oidc') {
+    rows.push(['metadata', verifier.metadataUrl ?? '(not read, or not usable)'])
+    rows.push(['jwks', verifier.metadataUrl === undefined ? '(from the metadata)' : verifier.jwksUri])
+  } else {
+    const { jwksFile, jwksUri } = verifier
+    rows.push(['jwks', jwksFile === undefined ? jwksUri : `${jwksFile} (served on ${jwksUri})`])
+  }
+  rows.push(['audience', verifier.audiences.join(', ')])
+  if (verifier.nowGiven) rows.push(['now', verifier.now])
+  return rows
+}
+
 /** What {@link hints} needs to know about the verifier. */
 export interface HintContext {
+  /** The profile: `oidc` for `--issuer`, `vercel` otherwise. */
+  readonly kind: 'vercel' | 'oidc'
   readonly team: string
   readonly mode: 'team' | 'global'
   readonly baseUrl: string | undefined
   readonly nowMs: number
-  readonly profile: IssuerProfile<VercelClaims>
+  readonly profile: Pick<IssuerProfile, 'targets' | 'audiences'>
 }
 
 /** What to try next, for the refusals people run into most. */
@@ -206,7 +285,11 @@ export function hints(
       out.push(`JWKS key ${printable(event.kid ?? '(no kid)')} ignored: ${event.reason}`)
     }
   }
-  if (refusal?.stage === 'pinning') {
+  if (refusal?.stage === 'pinning' && context.kind === 'oidc') {
+    out.push(
+      `once you know this API is its audience, pass --audience ${showValue(context.profile.audiences[0])}`,
+    )
+  } else if (refusal?.stage === 'pinning') {
     const id =
       typeof decoded.claims.owner_id === 'string' ? ` --team-id ${showValue(decoded.claims.owner_id)}` : ''
     out.push(`once you know it is a team you trust, pass --team ${context.team}${id}`)
@@ -220,6 +303,7 @@ export function hints(
       out.push(`the token's iss is ${showValue(claims.iss)}; accepted: ${accepted}`)
       const origin =
         typeof claims.iss === 'string' && URL.canParse(claims.iss) ? new URL(claims.iss) : undefined
+      if (context.kind === 'oidc') break
       if (origin !== undefined && context.baseUrl === undefined && isLoopbackHost(origin.hostname)) {
         out.push(`a dev issuer's token: pass --issuer-url ${origin.origin}`)
       } else if (origin !== undefined && context.mode === 'team' && origin.pathname === '/') {
@@ -264,6 +348,10 @@ export function hints(
       )
       break
     case 'jwks-unavailable': {
+      const metadata = events.findLast((e) => e.type === 'discovery.fetch' && !e.ok)
+      if (metadata?.type === 'discovery.fetch') {
+        out.push(`cannot use the metadata at ${metadata.url}: ${metadata.error ?? 'failed'}`)
+      }
       const failed = events.findLast((e) => e.type === 'jwks.fetch' && !e.ok)
       if (failed?.type === 'jwks.fetch')
         out.push(`cannot fetch ${failed.jwksUri}: ${failed.error ?? 'failed'}`)

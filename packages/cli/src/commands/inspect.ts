@@ -4,19 +4,11 @@
  *
  * A token is only called valid against a team the user names (`--team`, `--team-id`): a team read from
  * the token's own `owner` claim pins nothing, so such a check ends "not pinned" with exit code 1.
+ * With `--issuer URL`, an access token of any issuer is verified as `oidc({ issuer, audience })` would,
+ * through discovery (../inspect-oidc.ts); the audience is then what must be named (`--audience`).
  */
 import { resolve } from 'node:path'
-import {
-  type CompiledPolicy,
-  createGate,
-  GateError,
-  type GateEvent,
-  type IssuerProfile,
-  type Policy,
-  type PolicyDecision,
-  type VercelClaims,
-  vercel,
-} from '@oidc-gate/core'
+import { createGate, type GateEvent, type IssuerProfile, type VercelClaims, vercel } from '@oidc-gate/core'
 import {
   atMostOne,
   DEFAULT_ISSUER_URL,
@@ -30,7 +22,9 @@ import {
 import type { Command } from '../command.js'
 import { UsageError } from '../errors.js'
 import { vercelOptionsCode } from '../format.js'
-import { hints, notPinned, type Refusal, type Report, render, toJson } from '../inspect-report.js'
+import { judge } from '../inspect-judge.js'
+import { examineOidc, type OidcInspection } from '../inspect-oidc.js'
+import { hints, notPinned, type Report, render, toJson } from '../inspect-report.js'
 import { type Io, styler } from '../io.js'
 import { readJsonFile } from '../json-file.js'
 import { serveJwks } from '../jwks-server.js'
@@ -42,6 +36,8 @@ const NAME = 'inspect'
 const HELP = `Usage: oidc-gate inspect [TOKEN | -] [--team SLUG] [--team-id ID] [--mode team|global]
                          [--issuer-url URL | --jwks FILE] [--audience AUD]... [--policy FILE]
                          [--now TIME] [--json]
+       oidc-gate inspect [TOKEN | -] --issuer URL [--audience AUD]... [--policy FILE] [--now TIME]
+                         [--json]
 
 Decodes a Vercel OIDC token (header and claims, even when it does not verify), verifies it with
 @oidc-gate/core as an API configured with vercel({ team, issuerMode, baseUrl }) would, and explains
@@ -63,6 +59,11 @@ Where the keys come from:
                      used), for offline checks. The file is served to the core from a temporary
                      server on 127.0.0.1 for the duration of the command. The expected issuer is still
                      Vercel's, or --issuer-url's when both are given.
+  --issuer URL       Any OAuth 2 / OpenID Connect issuer, for RFC 9068 access tokens: oidc({ issuer:
+                     URL, audience }). The keys are found through the issuer's metadata (discovery),
+                     used only when its issuer is exactly URL. The audience (--audience) is then the
+                     trust anchor: without it the token's own aud is used and the verdict is "not
+                     pinned" (exit 1). Not with --team, --team-id, --mode, --issuer-url or --jwks.
 
 Options:
   --team SLUG        Team whose tokens are accepted (iss, aud and the owner claim). Default: the
@@ -81,6 +82,7 @@ Examples:
   oidc-gate inspect "$TOKEN" --team acme --issuer-url ${DEFAULT_ISSUER_URL} --policy policy.json
   echo "$TOKEN" | oidc-gate inspect - --team acme --jwks .oidc-gate/keys.json --issuer-url ${DEFAULT_ISSUER_URL} --json
   oidc-gate inspect "$VERCEL_OIDC_TOKEN" --team-id team_nLlpyC6REAqxydlFKbrMDlud --now 2025-01-01T12:00:00Z
+  oidc-gate inspect "$ACCESS_TOKEN" --issuer https://auth.example.com/ --audience https://api.example.com
 `
 
 /** `oidc-gate inspect`. */
@@ -90,7 +92,7 @@ export const inspect: Command = {
   help: HELP,
   async run(args, io) {
     const request = await parse(args, io)
-    const report = await examine(request)
+    const report = request.oidc === undefined ? await examine(request) : await examineOidc(request.oidc, NAME)
     io.stdout.write(
       request.json
         ? `${JSON.stringify(toJson(report), null, 2)}\n`
@@ -116,7 +118,12 @@ interface Request {
   readonly policy: { readonly path: string; readonly source: unknown } | undefined
   readonly jwks: { readonly path: string; readonly document: unknown } | undefined
   readonly json: boolean
+  /** With `--issuer`: an OIDC inspection, in place of the Vercel one. */
+  readonly oidc?: OidcInspection
 }
+
+/** Options that belong to the Vercel profile, refused beside `--issuer`. */
+const VERCEL_ONLY = ['team', 'team-id', 'mode', 'issuer-url', 'jwks'] as const
 
 async function parse(args: string[], io: Io): Promise<Request> {
   const { values, positionals } = parseCommandArgs(NAME, {
@@ -127,6 +134,7 @@ async function parse(args: string[], io: Io): Promise<Request> {
       'team-id': { type: 'string' },
       mode: { type: 'string' },
       'issuer-url': { type: 'string' },
+      issuer: { type: 'string' },
       jwks: { type: 'string' },
       audience: { type: 'string', multiple: true },
       policy: { type: 'string' },
@@ -153,6 +161,35 @@ async function parse(args: string[], io: Io): Promise<Request> {
   }
   const token = await readToken(NAME, argument, io)
   const decoded = decodeToken(NAME, token)
+  if (values.issuer !== undefined) {
+    const clash = VERCEL_ONLY.find((name) => values[name] !== undefined)
+    if (clash !== undefined) throw new UsageError(`--${clash} cannot be used with --issuer`, NAME)
+    const oidc = {
+      token,
+      decoded,
+      issuer: values.issuer,
+      audience,
+      nowMs,
+      nowGiven: values.now !== undefined,
+      policy,
+    }
+    return {
+      token,
+      decoded,
+      team: '',
+      teamId: undefined,
+      pinned: false,
+      mode,
+      baseUrl,
+      audience,
+      nowMs,
+      nowGiven: values.now !== undefined,
+      policy,
+      jwks,
+      json: values.json === true,
+      oidc,
+    }
+  }
   const team = values.team === undefined ? ownerTeam(decoded) : parseTeam(NAME, values.team)
   const teamId = values['team-id'] === undefined ? undefined : parseTeamId(NAME, values['team-id'])
   return {
@@ -193,43 +230,20 @@ async function examine(request: Request): Promise<Report> {
     }
     const gate = createGate({ issuers: [profile], clock: () => nowMs, onEvent: (e) => events.push(e) })
     try {
-      let policy: CompiledPolicy | undefined
-      try {
-        policy =
-          request.policy === undefined
-            ? undefined
-            : gate.compilePolicy(request.policy.source as Policy<VercelClaims>, 'policy')
-      } catch (error) {
-        throw new UsageError(
-          `${request.policy?.path}: ${error instanceof Error ? error.message : error}`,
-          NAME,
-        )
-      }
-
-      let refusal: Refusal | undefined
-      let verified = false
-      let decision: PolicyDecision | undefined
-      try {
-        const auth = await gate.verify(token)
-        verified = true
-        if (policy !== undefined) {
-          decision = gate.explain(auth, policy)
-          gate.authorize(auth, policy)
-        }
-      } catch (error) {
-        if (!(error instanceof GateError)) throw error
-        const { code, reason, message, status } = error
-        refusal = { stage: verified ? 'policy' : 'verification', code, reason, message, status }
-      }
-      // Checked against the token's own team: it says nothing about whether this is a team to trust.
-      if (!pinned && refusal === undefined) refusal = notPinned(team)
-      // A token that failed verification still gets its policy explained, on its unverified claims.
-      if (policy !== undefined && decision === undefined) decision = policy.explain(decoded.claims)
-
+      const { verified, refusal, decision, warnings } = await judge(
+        gate,
+        token,
+        decoded,
+        request.policy,
+        pinned,
+        () => notPinned(team),
+        NAME,
+      )
       return {
         header: decoded.header,
         claims: decoded.claims,
         verifier: {
+          profile: 'vercel',
           snippet: vercelOptionsCode({ team, teamId, issuerMode: mode, baseUrl }),
           team,
           teamId,
@@ -248,13 +262,8 @@ async function examine(request: Request): Promise<Report> {
         policy:
           decision === undefined || request.policy === undefined
             ? undefined
-            : {
-                file: request.policy.path,
-                onVerifiedClaims: verified,
-                decision,
-                warnings: policy?.warnings ?? [],
-              },
-        hints: hints(refusal, decoded, events, { team, mode, baseUrl, nowMs, profile }),
+            : { file: request.policy.path, onVerifiedClaims: verified, decision, warnings },
+        hints: hints(refusal, decoded, events, { kind: 'vercel', team, mode, baseUrl, nowMs, profile }),
       }
     } finally {
       gate.close()

@@ -1,0 +1,101 @@
+/**
+ * `oidc-gate inspect --issuer URL`: verifies an OAuth 2 access token (RFC 9068) as an API configured with
+ * `oidc({ issuer, audience })` would, the keys found through the issuer's metadata (discovery).
+ *
+ * The issuer the user names is one trust anchor; the audience is the other: without `--audience` the
+ * token is checked against its own `aud` claim, which pins nothing, so the verdict is "not pinned".
+ */
+import { type AccessTokenClaims, createGate, type GateEvent, type IssuerProfile, oidc } from '@oidc-gate/core'
+import { UsageError } from './errors.js'
+import { judge, type PolicyFile } from './inspect-judge.js'
+import { audienceNotPinned, hints, type Report } from './inspect-report.js'
+import type { DecodedToken } from './token.js'
+
+/** The command line of an `--issuer` inspection. */
+export interface OidcInspection {
+  readonly token: string
+  readonly decoded: DecodedToken
+  /** The issuer identifier, exactly as the API configures it. */
+  readonly issuer: string
+  /** `--audience` values; `undefined`: the token's own `aud` (pins nothing). */
+  readonly audience: readonly string[] | undefined
+  readonly nowMs: number
+  readonly nowGiven: boolean
+  readonly policy: PolicyFile | undefined
+}
+
+/**
+ * Verifies the token with a gate configured as `oidc({ issuer, audience })`, then explains the policy.
+ * @throws UsageError when the issuer or the audience cannot configure `oidc()`.
+ *
+ * @example
+ * ```ts
+ * const report = await examineOidc({ token, decoded, issuer: 'https://auth.example.com', audience: ['https://api.example.com'], nowMs: Date.now(), nowGiven: false, policy: undefined }, 'inspect')
+ * ```
+ */
+export async function examineOidc(request: OidcInspection, command: string): Promise<Report> {
+  const { token, decoded, issuer, nowMs } = request
+  const pinned = request.audience !== undefined
+  const audiences = request.audience ?? tokenAudiences(decoded, command)
+  let profile: IssuerProfile<AccessTokenClaims>
+  try {
+    profile = oidc({ issuer, audience: audiences })
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    throw new UsageError(message.replace(/^oidc\(\): (issuer|audience)/, '--$1'), command)
+  }
+  const events: GateEvent[] = []
+  const gate = createGate({ issuers: [profile], clock: () => nowMs, onEvent: (e) => events.push(e) })
+  try {
+    const notPinned = () => audienceNotPinned(audiences)
+    const judged = await judge(gate, token, decoded, request.policy, pinned, notPinned, command)
+    const { verified, refusal, decision, warnings } = judged
+    const metadata = events.findLast((e) => e.type === 'discovery.fetch' && e.ok)
+    const used = metadata?.type === 'discovery.fetch' ? metadata : undefined
+    return {
+      header: decoded.header,
+      claims: decoded.claims,
+      verifier: {
+        profile: 'oidc',
+        snippet: `oidc({ issuer: ${quote(issuer)}, audience: ${audiences.map(quote).join(', ')} })`,
+        pinned,
+        issuers: [issuer],
+        metadataUrl: used?.url,
+        jwksUri: used?.jwksUri ?? '',
+        audiences,
+        now: new Date(nowMs).toISOString(),
+        nowGiven: request.nowGiven,
+      },
+      verified,
+      refusal,
+      policy:
+        decision === undefined || request.policy === undefined
+          ? undefined
+          : { file: request.policy.path, onVerifiedClaims: verified, decision, warnings },
+      hints: hints(refusal, decoded, events, {
+        kind: 'oidc',
+        team: '',
+        mode: 'team',
+        baseUrl: undefined,
+        nowMs,
+        profile,
+      }),
+    }
+  } finally {
+    gate.close()
+  }
+}
+
+function quote(value: string): string {
+  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
+}
+
+/** The token's own audiences, when `--audience` is not given. */
+function tokenAudiences(decoded: DecodedToken, command: string): string[] {
+  const { aud } = decoded.claims
+  const list = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
+  if (list.length === 0 || !list.every((a) => typeof a === 'string' && a.length > 0)) {
+    throw new UsageError('the token has no aud claim to take the audience from: pass --audience', command)
+  }
+  return list as string[]
+}
