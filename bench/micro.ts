@@ -2,10 +2,11 @@
  * Micro benchmark: verifications per second on one core, RS256 and ES256, one token repeated and 1,000
  * distinct tokens cycled, against the node:crypto floor and popular JWT libraries.
  *
- *   node --import tsx bench/micro.ts [--quick] [--rounds N] [--ms N]
+ *   node --import tsx bench/micro.ts [--quick] [--rounds N] [--ms N] [--slices N]
  *
  * The parent spawns one worker pinned to core 1 (`taskset -c 1`) that runs every variant for a fixed time
- * per round, interleaved (the order rotates each round), and reports ops/s per round; the parent prints
+ * per round, interleaved in short slices (A B C … A B C …, the order rotating each round) so that variants
+ * compared within a round met the same load on the machine, and reports ops/s per round; the parent prints
  * medians and ratios.
  */
 import { verify as cryptoVerify } from 'node:crypto'
@@ -31,7 +32,9 @@ export const JOSE = 'jose jwtVerify (local JWKS)'
 
 export interface MicroOptions {
   readonly rounds: number
+  /** Time per variant and round, ms, split into `slices` interleaved slices. */
   readonly ms: number
+  readonly slices: number
   readonly warmupMs: number
   readonly distinct: number
 }
@@ -57,8 +60,8 @@ export interface MicroResult {
   readonly cells: MicroCell[]
 }
 
-export const QUICK_MICRO: MicroOptions = { rounds: 3, ms: 200, warmupMs: 200, distinct: 1000 }
-export const FULL_MICRO: MicroOptions = { rounds: 9, ms: 500, warmupMs: 500, distinct: 1000 }
+export const QUICK_MICRO: MicroOptions = { rounds: 3, ms: 200, slices: 2, warmupMs: 200, distinct: 1000 }
+export const FULL_MICRO: MicroOptions = { rounds: 9, ms: 500, slices: 5, warmupMs: 500, distinct: 1000 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Worker: builds the verifiers and times them.
@@ -152,17 +155,18 @@ async function variantsFor(fixture: Fixture, notes: string[]): Promise<Variant[]
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
 
+/** Verifications done, and the wall time and this process's CPU time they took, in seconds. */
+interface Timing {
+  readonly ops: number
+  readonly wall: number
+  readonly cpu: number
+}
+
 /**
- * Runs `fn` over the set for `ms` of wall time; returns verifications per second of wall time and per
- * second of this process's CPU time. On a shared machine the worker is regularly descheduled: CPU time
- * leaves those gaps out, so the per-CPU-second rate is the steadier "one core" throughput.
+ * Runs `fn` over the set for `ms` of wall time. On a shared machine the worker is regularly descheduled:
+ * CPU time leaves those gaps out, so ops per CPU-second is the steadier "one core" throughput.
  */
-async function timeIt(
-  fn: (i: number) => unknown,
-  isAsync: boolean,
-  n: number,
-  ms: number,
-): Promise<{ wall: number; cpu: number }> {
+async function timeIt(fn: (i: number) => unknown, isAsync: boolean, n: number, ms: number): Promise<Timing> {
   const BATCH = 16
   let i = 0
   let ops = 0
@@ -192,7 +196,7 @@ async function timeIt(
   }
   const cpu = process.cpuUsage(cpu0)
   if (sink !== ops) throw new Error('a verification returned a falsy result during timing')
-  return { wall: ops / ((now - start) / 1000), cpu: ops / ((cpu.user + cpu.system) / 1e6) }
+  return { ops, wall: (now - start) / 1000, cpu: (cpu.user + cpu.system) / 1e6 }
 }
 
 async function worker(argv: readonly string[]): Promise<void> {
@@ -239,14 +243,25 @@ async function worker(argv: readonly string[]): Promise<void> {
     for (let round = 0; round < options.rounds; round++) {
       for (const plan of prepared) {
         const count = plan.fns.length
-        for (let k = 0; k < count; k++) {
-          // Interleaved, with the starting variant rotating each round so no variant always goes first.
-          const { v, fn } = plan.fns[(k + round) % count] as (typeof plan.fns)[number]
-          gc()
-          const rate = await timeIt(fn, v.async, plan.tokens.length, options.ms)
+        const totals = plan.fns.map(() => ({ ops: 0, wall: 0, cpu: 0 }))
+        for (let slice = 0; slice < options.slices; slice++) {
+          for (let k = 0; k < count; k++) {
+            // Interleaved, with the starting variant rotating each round so no variant always goes first.
+            const index = (k + round) % count
+            const { v, fn } = plan.fns[index] as (typeof plan.fns)[number]
+            gc()
+            const t = await timeIt(fn, v.async, plan.tokens.length, options.ms / options.slices)
+            const total = totals[index] as { ops: number; wall: number; cpu: number }
+            total.ops += t.ops
+            total.wall += t.wall
+            total.cpu += t.cpu
+          }
+        }
+        for (const [index, { v }] of plan.fns.entries()) {
+          const total = totals[index] as { ops: number; wall: number; cpu: number }
           const cell = cells.find((c) => c.alg === plan.alg && c.set === plan.set && c.variant === v.name)
-          cell?.rounds.push(rate.cpu)
-          cell?.wall.push(rate.wall)
+          cell?.rounds.push(total.ops / total.cpu)
+          cell?.wall.push(total.ops / total.wall)
         }
       }
       process.stderr.write(`micro: round ${round + 1}/${options.rounds} done\n`)
@@ -362,6 +377,7 @@ if (isMain(import.meta.url)) {
       ...base,
       rounds: Number(flag(argv, 'rounds') ?? base.rounds),
       ms: Number(flag(argv, 'ms') ?? base.ms),
+      slices: Number(flag(argv, 'slices') ?? base.slices),
     }
     const result = await runMicro(options)
     console.log(microTables(result))
