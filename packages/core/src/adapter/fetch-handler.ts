@@ -10,7 +10,14 @@ import type { ClaimsOf, Gate, GateOptions, PolicyInput } from '../gate/types.js'
 import type { IssuerProfile } from '../issuers/profile.js'
 import { type AdapterKit, type AdapterOptions, adapterKit } from './kit.js'
 
-/** Options of {@link protect}. */
+/**
+ * Options of {@link protect}: `optional` and `errors` as for the framework adapters, and a `policy`.
+ *
+ * @example
+ * ```ts
+ * protect(gate, handler, { optional: true, policy: { environment: 'production' } })
+ * ```
+ */
 export interface ProtectOptions<C> extends AdapterOptions {
   /**
    * A policy this handler's requests must satisfy besides the gate-wide one (a refusal is 403). Compiled
@@ -20,14 +27,31 @@ export interface ProtectOptions<C> extends AdapterOptions {
   readonly policy?: PolicyInput<C> | undefined
 }
 
-/** A handler {@link protect} wraps: the request, the verified `auth`, then what the runtime passes. */
+/**
+ * A handler {@link protect} wraps: the request, the verified `auth`, then what the runtime passes.
+ *
+ * @example
+ * ```ts
+ * const handler: ProtectedHandler<Request, VercelAuth, [Env, ExecutionContext]> = (request, auth, env) =>
+ *   Response.json({ project: auth.vercel.projectId })
+ * ```
+ */
 export type ProtectedHandler<R, A, Rest extends unknown[]> = (
   request: R,
   auth: A,
   ...rest: Rest
 ) => Response | Promise<Response>
 
-/** What {@link protect} returns: a handler with the runtime's signature, plus its gate. */
+/**
+ * What {@link protect} returns: a handler with the runtime's signature, plus its gate.
+ *
+ * @example
+ * ```ts
+ * const fetch: FetchHandler<Request, [], VercelClaims> = protect(gate, handler)
+ * Bun.serve({ fetch })
+ * fetch.gate.close()
+ * ```
+ */
 export type FetchHandler<R, Rest extends unknown[], C> = ((
   request: R,
   ...rest: Rest

@@ -5,10 +5,28 @@
  * gate publishes nothing.
  */
 
-/** The name of the tracing channel around `gate.authenticate()` and `gate.verify()`. */
+/**
+ * The name of the tracing channel around `gate.authenticate()` and `gate.verify()`; its messages are
+ * `AuthenticateTrace`s.
+ *
+ * @example
+ * ```ts
+ * import { tracingChannel } from 'node:diagnostics_channel'
+ * const authenticate = tracingChannel(AUTHENTICATE_CHANNEL) // 'oidc-gate:authenticate'
+ * ```
+ */
 export const AUTHENTICATE_CHANNEL = 'oidc-gate:authenticate'
 
-/** The name of the channel every gate event (`onEvent`) is also published on. */
+/**
+ * The name of the channel every gate event (`onEvent`) is also published on, whether or not the gate has
+ * an `onEvent`.
+ *
+ * @example
+ * ```ts
+ * import { subscribe } from 'node:diagnostics_channel'
+ * subscribe(EVENT_CHANNEL, (event) => console.log((event as GateEvent).type)) // 'oidc-gate:event'
+ * ```
+ */
 export const EVENT_CHANNEL = 'oidc-gate:event'
 
 /** The part of a diagnostics `Channel` the gate uses. */

@@ -10,7 +10,15 @@ import type { Auth } from '../auth.js'
 import { GateError, type GateErrorCode } from '../errors.js'
 import { gateChannels, publish, type TracingChannels } from './channels.js'
 
-/** How an authentication ended: an `Auth`, a refusal, or no credentials under `optional: true`. */
+/**
+ * How an authentication ended: an `Auth` (`success`), a refusal (`failure`), or no credentials under
+ * `optional: true` (`none`). The values of ASP.NET Core's `aspnetcore.authentication.result`.
+ *
+ * @example
+ * ```ts
+ * const result: AuthenticateResult = trace.result ?? 'failure'
+ * ```
+ */
 export type AuthenticateResult = 'success' | 'failure' | 'none'
 
 /**
