@@ -5,7 +5,7 @@
  */
 import { type CompiledPolicy, type Gate, GateError, type Policy, type PolicyDecision } from '@oidc-gate/core'
 import { UsageError } from './errors.js'
-import type { Refusal } from './inspect-report.js'
+import type { Refusal, Report } from './inspect-report.js'
 import type { DecodedToken } from './token.js'
 
 /** What the gate and the policy said. */
@@ -68,4 +68,50 @@ export async function judge<C>(
   if (!pinned && refusal === undefined) refusal = notPinned()
   if (policy !== undefined && decision === undefined) decision = policy.explain(decoded.claims)
   return { verified, refusal, decision, warnings: policy?.warnings ?? [] }
+}
+
+/**
+ * The report of a judgement: the decoded token, the verifier, the verdict, the policy's explanation (when
+ * a policy file was given) and the hints.
+ *
+ * @example
+ * ```ts
+ * return reportOf(decoded, verifier, await judge(...), request.policy, hints(...))
+ * ```
+ */
+export function reportOf(
+  decoded: DecodedToken,
+  verifier: Report['verifier'],
+  judged: Judgement,
+  policyFile: PolicyFile | undefined,
+  hints: readonly string[],
+): Report {
+  const { verified, refusal, decision, warnings } = judged
+  return {
+    header: decoded.header,
+    claims: decoded.claims,
+    verifier,
+    verified,
+    refusal,
+    policy:
+      decision === undefined || policyFile === undefined
+        ? undefined
+        : { file: policyFile.path, onVerifiedClaims: verified, decision, warnings },
+    hints,
+  }
+}
+
+/**
+ * The verifier's time members: the instant of the check, and whether `--now` set it.
+ *
+ * @example
+ * ```ts
+ * timeOf(0, true) // { now: '1970-01-01T00:00:00.000Z', nowGiven: true }
+ * ```
+ */
+export function timeOf(
+  nowMs: number,
+  nowGiven: boolean,
+): { readonly now: string; readonly nowGiven: boolean } {
+  return { now: new Date(nowMs).toISOString(), nowGiven }
 }

@@ -7,7 +7,7 @@
  */
 import { type AccessTokenClaims, createGate, type GateEvent, type IssuerProfile, oidc } from '@oidc-gate/core'
 import { UsageError } from './errors.js'
-import { judge, type PolicyFile } from './inspect-judge.js'
+import { judge, type PolicyFile, reportOf, timeOf } from './inspect-judge.js'
 import { audienceNotPinned, hints, type Report } from './inspect-report.js'
 import type { DecodedToken } from './token.js'
 
@@ -49,38 +49,27 @@ export async function examineOidc(request: OidcInspection, command: string): Pro
   try {
     const notPinned = () => audienceNotPinned(audiences)
     const judged = await judge(gate, token, decoded, request.policy, pinned, notPinned, command)
-    const { verified, refusal, decision, warnings } = judged
     const metadata = events.findLast((e) => e.type === 'discovery.fetch' && e.ok)
     const used = metadata?.type === 'discovery.fetch' ? metadata : undefined
-    return {
-      header: decoded.header,
-      claims: decoded.claims,
-      verifier: {
-        profile: 'oidc',
-        snippet: `oidc({ issuer: ${quote(issuer)}, audience: ${audiences.map(quote).join(', ')} })`,
-        pinned,
-        issuers: [issuer],
-        metadataUrl: used?.url,
-        jwksUri: used?.jwksUri ?? '',
-        audiences,
-        now: new Date(nowMs).toISOString(),
-        nowGiven: request.nowGiven,
-      },
-      verified,
-      refusal,
-      policy:
-        decision === undefined || request.policy === undefined
-          ? undefined
-          : { file: request.policy.path, onVerifiedClaims: verified, decision, warnings },
-      hints: hints(refusal, decoded, events, {
-        kind: 'oidc',
-        team: '',
-        mode: 'team',
-        baseUrl: undefined,
-        nowMs,
-        profile,
-      }),
-    }
+    const verifier = {
+      profile: 'oidc',
+      snippet: `oidc({ issuer: ${quote(issuer)}, audience: ${audiences.map(quote).join(', ')} })`,
+      pinned,
+      issuers: [issuer],
+      metadataUrl: used?.url,
+      jwksUri: used?.jwksUri ?? '',
+      audiences,
+      ...timeOf(nowMs, request.nowGiven),
+    } as const
+    // The Vercel-only members of the hint context are unused for this profile.
+    const context = { kind: 'oidc', team: '', mode: 'team', baseUrl: undefined, nowMs, profile } as const
+    return reportOf(
+      decoded,
+      verifier,
+      judged,
+      request.policy,
+      hints(judged.refusal, decoded, events, context),
+    )
   } finally {
     gate.close()
   }

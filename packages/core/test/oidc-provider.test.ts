@@ -20,7 +20,7 @@ import {
   sendNode,
   toResponse,
 } from '../src/index.js'
-import { segmentJson, startServer, type LoopbackServer } from './helpers.js'
+import { type LoopbackServer, segmentJson, startServer } from './helpers.js'
 
 const API = 'https://orders.api.example.test'
 const CLIENT = { id: 'orders-worker', secret: 'orders-worker-secret-0123456789abcdef' }

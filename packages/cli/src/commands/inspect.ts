@@ -22,7 +22,7 @@ import {
 import type { Command } from '../command.js'
 import { UsageError } from '../errors.js'
 import { vercelOptionsCode } from '../format.js'
-import { judge } from '../inspect-judge.js'
+import { judge, reportOf, timeOf } from '../inspect-judge.js'
 import { examineOidc, type OidcInspection } from '../inspect-oidc.js'
 import { hints, notPinned, type Report, render, toJson } from '../inspect-report.js'
 import { type Io, styler } from '../io.js'
@@ -161,52 +161,28 @@ async function parse(args: string[], io: Io): Promise<Request> {
   }
   const token = await readToken(NAME, argument, io)
   const decoded = decodeToken(NAME, token)
-  if (values.issuer !== undefined) {
-    const clash = VERCEL_ONLY.find((name) => values[name] !== undefined)
-    if (clash !== undefined) throw new UsageError(`--${clash} cannot be used with --issuer`, NAME)
-    const oidc = {
-      token,
-      decoded,
-      issuer: values.issuer,
-      audience,
-      nowMs,
-      nowGiven: values.now !== undefined,
-      policy,
-    }
-    return {
-      token,
-      decoded,
-      team: '',
-      teamId: undefined,
-      pinned: false,
-      mode,
-      baseUrl,
-      audience,
-      nowMs,
-      nowGiven: values.now !== undefined,
-      policy,
-      jwks,
-      json: values.json === true,
-      oidc,
-    }
-  }
-  const team = values.team === undefined ? ownerTeam(decoded) : parseTeam(NAME, values.team)
-  const teamId = values['team-id'] === undefined ? undefined : parseTeamId(NAME, values['team-id'])
-  return {
+  const nowGiven = values.now !== undefined
+  const common = {
     token,
     decoded,
-    team,
-    teamId,
-    pinned: values.team !== undefined || teamId !== undefined,
     mode,
     baseUrl,
     audience,
     nowMs,
-    nowGiven: values.now !== undefined,
+    nowGiven,
     policy,
     jwks,
     json: values.json === true,
   }
+  if (values.issuer !== undefined) {
+    const clash = VERCEL_ONLY.find((name) => values[name] !== undefined)
+    if (clash !== undefined) throw new UsageError(`--${clash} cannot be used with --issuer`, NAME)
+    const oidc = { token, decoded, issuer: values.issuer, audience, nowMs, nowGiven, policy }
+    return { ...common, team: '', teamId: undefined, pinned: false, oidc }
+  }
+  const team = values.team === undefined ? ownerTeam(decoded) : parseTeam(NAME, values.team)
+  const teamId = values['team-id'] === undefined ? undefined : parseTeamId(NAME, values['team-id'])
+  return { ...common, team, teamId, pinned: values.team !== undefined || teamId !== undefined }
 }
 
 /** Verifies the token with a gate configured as the API would be, then explains the policy. */
@@ -230,41 +206,24 @@ async function examine(request: Request): Promise<Report> {
     }
     const gate = createGate({ issuers: [profile], clock: () => nowMs, onEvent: (e) => events.push(e) })
     try {
-      const { verified, refusal, decision, warnings } = await judge(
-        gate,
-        token,
-        decoded,
-        request.policy,
+      const judged = await judge(gate, token, decoded, request.policy, pinned, () => notPinned(team), NAME)
+      const verifier = {
+        profile: 'vercel',
+        snippet: vercelOptionsCode({ team, teamId, issuerMode: mode, baseUrl }),
+        team,
+        teamId,
         pinned,
-        () => notPinned(team),
-        NAME,
-      )
-      return {
-        header: decoded.header,
-        claims: decoded.claims,
-        verifier: {
-          profile: 'vercel',
-          snippet: vercelOptionsCode({ team, teamId, issuerMode: mode, baseUrl }),
-          team,
-          teamId,
-          pinned,
-          issuerMode: mode,
-          baseUrl: baseUrl ?? 'https://oidc.vercel.com',
-          issuers: profile.targets.map((t) => t.issuer),
-          jwksUri: profile.targets[0]?.jwksUri ?? '',
-          jwksFile: request.jwks?.path,
-          audiences: profile.audiences,
-          now: new Date(nowMs).toISOString(),
-          nowGiven: request.nowGiven,
-        },
-        verified,
-        refusal,
-        policy:
-          decision === undefined || request.policy === undefined
-            ? undefined
-            : { file: request.policy.path, onVerifiedClaims: verified, decision, warnings },
-        hints: hints(refusal, decoded, events, { kind: 'vercel', team, mode, baseUrl, nowMs, profile }),
-      }
+        issuerMode: mode,
+        baseUrl: baseUrl ?? 'https://oidc.vercel.com',
+        issuers: profile.targets.map((t) => t.issuer),
+        jwksUri: profile.targets[0]?.jwksUri ?? '',
+        jwksFile: request.jwks?.path,
+        audiences: profile.audiences,
+        ...timeOf(nowMs, request.nowGiven),
+      } as const
+      const context = { kind: 'vercel', team, mode, baseUrl, nowMs, profile } as const
+      const advice = hints(judged.refusal, decoded, events, context)
+      return reportOf(decoded, verifier, judged, request.policy, advice)
     } finally {
       gate.close()
     }

@@ -15,7 +15,6 @@
  * - Without usable metadata, verification fails with `KeysUnavailableError` (503, `Retry-After`).
  */
 
-import type { Algorithm } from '../algorithms.js'
 import { KeysUnavailableError } from '../errors.js'
 import type { EventListener, JwksFetchTrigger } from '../events.js'
 import {
@@ -60,12 +59,7 @@ export class DiscoveredKeySource implements KeySource {
     this.locations = metadataUrls(issuer)
   }
 
-  lookup(
-    kid: string | undefined,
-    alg: Algorithm,
-    algorithms: readonly Algorithm[],
-    now: number,
-  ): VerificationKey | undefined {
+  lookup(...[kid, alg, algorithms, now]: Parameters<KeySource['lookup']>): VerificationKey | undefined {
     const keys = this.keys
     if (keys === undefined) return undefined
     if (now >= this.expiresAt) {
@@ -75,11 +69,7 @@ export class DiscoveredKeySource implements KeySource {
     return keys.lookup(kid, alg, algorithms, now)
   }
 
-  async resolve(
-    kid: string | undefined,
-    alg: Algorithm,
-    algorithms: readonly Algorithm[],
-  ): Promise<VerificationKey> {
+  async resolve(...[kid, alg, algorithms]: Parameters<KeySource['resolve']>): Promise<VerificationKey> {
     const keys = await this.current()
     return keys.resolve(kid, alg, algorithms)
   }

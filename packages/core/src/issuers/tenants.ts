@@ -1,6 +1,6 @@
 /**
- * Multi-tenant issuers: one issuer URL per tenant (Entra ID `https://login.microsoftonline.com/<tenant>/v2.0`,
- * Keycloak realms, Auth0 organisations on their own domains), accepted from an allow-list or from a
+ * Multi-tenant issuers: one issuer URL per tenant (Keycloak realms, Okta custom authorization servers,
+ * one identity tenant per customer), accepted from an allow-list or from a
  * resolver the app writes (DESIGN §3, SECURITY K1, K2). The token's unverified `iss` only ever selects
  * among the tenants the app accepts: an unknown `iss` is refused without any network request.
  */
@@ -116,15 +116,14 @@ function sharedOptions(options: OidcTenantsOptions): Omit<OidcOptions, 'issuer'>
  * ```ts
  * import { createGate, oidcTenants } from '@oidc-gate/core'
  *
- * const tenants = new Set(['8eaef023-2b34-4da1-9baa-8bc8c9d6a490', 'c5a64f1c-8c7e-4b5e-9f2c-2f3f0c0f5b9d'])
+ * const realms = new Set(['acme', 'globex'])
  * const gate = createGate({
  *   issuers: [
  *     oidcTenants({
- *       audience: 'api://orders',
- *       typ: false, // Entra ID v2 access tokens are typed "JWT"
+ *       audience: 'https://api.example.com',
  *       resolve: (iss) => {
- *         const match = /^https:\/\/login\.microsoftonline\.com\/([0-9a-f-]{36})\/v2\.0$/.exec(iss)
- *         return match !== null && tenants.has(match[1] ?? '')
+ *         const realm = /^https:\/\/id\.example\.com\/realms\/([a-z0-9-]{1,63})$/.exec(iss)?.[1]
+ *         return realm !== undefined && realms.has(realm)
  *       },
  *     }),
  *   ],
