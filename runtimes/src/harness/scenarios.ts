@@ -4,7 +4,15 @@
  * fetched, the Hono adapter over `app.request`, and which signature path ran. Web-standard code only.
  */
 
-import { createGate, type Gate, isGateError, KeysUnavailableError, oidc, vercel } from '@oidc-gate/core'
+import {
+  createGate,
+  type Gate,
+  isGateError,
+  KeysUnavailableError,
+  oidc,
+  protect,
+  vercel,
+} from '@oidc-gate/core'
 import { oidcGate, requirePolicy } from '@oidc-gate/hono'
 import { Hono } from 'hono'
 import { installCryptoProbe } from './crypto-probe.js'
@@ -194,6 +202,30 @@ export async function runBench(input: ScenarioInput, rounds = 3): Promise<RunRep
 }
 
 /** Runs every scenario, then the timed loop; never throws. */
+/** A Fetch handler protected with `protect()`, as on runtimes with no framework (Bun.serve, Workers). */
+function protectScenarios(input: ScenarioInput): Promise<ScenarioResult>[] {
+  const handler = once(() =>
+    protect(vercelGate(input, !input.fetchKeys), (_request, auth) =>
+      Response.json({ project: auth.vercel?.projectId ?? null }),
+    ),
+  )
+  const request = (authorization?: string) =>
+    new Request('http://localhost/api/me', authorization === undefined ? {} : { headers: { authorization } })
+  return [
+    scenario('protect(): valid token → 200', async () => {
+      const res = await handler()(request(`Bearer ${input.vercel.valid}`))
+      assert(res.status === 200 && res.headers.get('cache-control') === 'no-store', `answered ${res.status}`)
+      return `200 ${((await res.json()) as { project: string }).project}`
+    }),
+    scenario('protect(): no token → 401', async () => {
+      const res = await handler()(request())
+      const challenge = res.headers.get('www-authenticate') ?? ''
+      assert(res.status === 401 && challenge.startsWith('Bearer'), `answered ${res.status} ${challenge}`)
+      return `401 ${challenge.split(',')[0]}`
+    }),
+  ]
+}
+
 export async function runScenarios(input: ScenarioInput): Promise<RunReport> {
   const probe = installCryptoProbe()
   const results = await Promise.all([
@@ -201,6 +233,7 @@ export async function runScenarios(input: ScenarioInput): Promise<RunReport> {
     ...oidcScenarios(input),
     unreachableScenario(input),
     ...honoScenarios(input),
+    ...protectScenarios(input),
   ])
   const path = await scenario('crypto path as built', async () => {
     const observed = probe.observed()
