@@ -28,8 +28,8 @@ export interface IssuerRegistry {
   readonly resolveIssuer: VerifyContext['resolveIssuer']
   /** Claim names a policy may use, when every profile has a closed set; else `undefined`. */
   readonly claimNames: readonly string[] | undefined
-  /** Whether every issuer is a Vercel one (policies then get the Vercel-specific warnings). */
-  readonly vercelOnly: boolean
+  /** The policy lints every issuer shares (their `policyProfile`), if any. */
+  readonly policyProfile: 'vercel' | undefined
 }
 
 /**
@@ -82,7 +82,7 @@ export function buildIssuerRegistry(
     sources: [...sources.values(), ...directories],
     resolveIssuer: directories.length === 0 ? undefined : chain(directories),
     claimNames: closed ? [...new Set(profiles.flatMap((p) => p.claimNames ?? []))] : undefined,
-    vercelOnly: profiles.every((p) => p.profile === 'vercel'),
+    policyProfile: shared(profiles.map((p) => p.policyProfile)),
   }
 }
 
@@ -125,4 +125,10 @@ function withAudience(profile: IssuerProfile, index: number, resource: string | 
     )
   }
   return Object.freeze({ ...profile, audiences: Object.freeze([resource]) })
+}
+
+/** The value every element has, or `undefined` when they differ. */
+function shared<T>(values: readonly T[]): T | undefined {
+  const [first] = values
+  return values.every((v) => v === first) ? first : undefined
 }

@@ -48,7 +48,7 @@ export function gatePolicies(
     const compiled = compilePolicy(policy as Policy, {
       label,
       ...(registry.claimNames === undefined ? {} : { claimNames: registry.claimNames }),
-      ...(registry.vercelOnly ? { profile: 'vercel' as const } : {}),
+      ...(registry.policyProfile === undefined ? {} : { profile: registry.policyProfile }),
       ...(scopeHierarchy === undefined ? {} : { scopeHierarchy }),
     })
     for (const message of compiled.warnings) emit({ type: 'policy.warning', message })

@@ -89,6 +89,11 @@ export interface IssuerProfile<C = unknown> {
   readonly maxTokenAge: number | undefined
   /** Claim names a policy may use with this profile (typos are reported against them), if closed. */
   readonly claimNames: readonly string[] | undefined
+  /**
+   * The policy lints that apply to this profile's claims (`'vercel'`: rules on renameable names such as
+   * team or project slugs get a boot warning). Applied when every issuer of a gate shares it.
+   */
+  readonly policyProfile?: 'vercel' | undefined
   /** Whether the header's `typ` is acceptable. */
   readonly acceptsTyp: (typ: JsonValue | undefined) => boolean
   /** Profile-specific claim checks, after the registered claims passed. Throws `InvalidTokenError`. */

@@ -131,6 +131,7 @@ export function vercel(options: VercelOptions): IssuerProfile<VercelClaims> {
     maxTokenLifetime: seconds('vercel(): maxTokenLifetime', options.maxTokenLifetime, 86_400),
     maxTokenAge: undefined,
     claimNames: VERCEL_CLAIM_NAMES,
+    policyProfile: 'vercel',
     // Vercel tokens are typed `JWT`; anything else (`at+jwt`, `dpop+jwt`, …) is another kind of token.
     acceptsTyp: (typ) => typ === undefined || (typeof typ === 'string' && mediaType(typ) === 'jwt'),
     checkClaims(claims, target) {
