@@ -205,6 +205,19 @@ describe('oidcTenants({ resolve }): tenants the app resolves', () => {
     expect(issuer.requests).toMatchObject({ discovery: 1, jwks: 1 })
   })
 
+  it('refuses an iss that is no issuer URL with 401, without asking the resolver', async () => {
+    const asked: string[] = []
+    const { gate } = tenantGate({ resolve: (iss) => asked.push(iss) > 0 })
+    const template = await tokenOf('t1')
+    const claims = segmentJson(template, 1)
+    const [header, , signature] = template.split('.')
+    for (const iss of ['not a url', 'ftp://127.0.0.1/t1', `${tenant('t1')}?x=1`, 'http://example.com/t1']) {
+      const token = `${header}.${b64(JSON.stringify({ ...claims, iss }))}.${signature}`
+      await expectInvalidToken(gate.verify(token), 'iss')
+    }
+    expect(asked).toEqual([])
+  })
+
   const broken: [string, NonNullable<OidcTenantsOptions['resolve']>, RegExp][] = [
     [
       'throws',

@@ -6,6 +6,7 @@
  */
 
 import type { AccessTokenClaims } from '../claims.js'
+import { checkUrl } from '../url.js'
 import { type OidcOptions, oidc } from './oidc.js'
 import type { IssuerProfile } from './profile.js'
 
@@ -27,9 +28,10 @@ export interface OidcTenantsOptions extends Omit<OidcOptions, 'issuer' | 'jwksUr
   readonly issuers?: readonly string[]
   /**
    * The resolver: given a token's unverified `iss` (not yet accepted), answers `true` or tenant options
-   * to accept that issuer, `undefined` to refuse it (401 `invalid_token`). It may be async (a database
-   * lookup). It runs before the signature is checked, so treat `iss` as untrusted input: look it up,
-   * never build a URL from parts of it you did not check. A resolver that throws, rejects, times out
+   * to accept that issuer, `undefined` to refuse it (401 `invalid_token`); an `iss` that is not an
+   * `https:` URL (or `http:` on loopback) without query or fragment is refused before it is asked. It
+   * may be async (a database lookup). It runs before the signature is checked, so treat `iss` as
+   * untrusted input: look it up, never build a URL from parts of it you did not check. A resolver that throws, rejects, times out
    * or answers something else gets the request refused with 503 and a `tenant.resolve-failed` event.
    * Accepted answers are kept (see `maxIssuers`, `resolveMaxAge`); refusals are not, so the resolver
    * sees every unknown `iss`. Give this or `issuers`.
@@ -201,6 +203,8 @@ function resolverTenants(
   }
   return Object.freeze({
     resolve(iss: string) {
+      // Not an issuer identifier at all: the token's problem, refused before the resolver sees it.
+      if (!isIssuerUrl(iss)) return undefined
       const answer = (resolve as (issuer: string) => TenantAnswer | Promise<TenantAnswer>)(iss)
       if (!isThenable(answer)) return profileOf(iss, answer)
       return withTimeout(Promise.resolve(answer), timeout).then((settled) => profileOf(iss, settled))
@@ -209,6 +213,15 @@ function resolverTenants(
     maxIssuers,
     maxAge: positive('resolveMaxAge', options.resolveMaxAge, 600_000, false),
   })
+}
+
+function isIssuerUrl(value: string): boolean {
+  try {
+    checkUrl('iss', value)
+    return true
+  } catch {
+    return false
+  }
 }
 
 function isThenable(value: unknown): value is PromiseLike<TenantAnswer> {
