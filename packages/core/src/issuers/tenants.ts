@@ -10,12 +10,25 @@ import { checkUrl } from '../url.js'
 import { type OidcOptions, oidc } from './oidc.js'
 import type { IssuerProfile } from './profile.js'
 
-/** What a tenant resolver may set for one tenant: {@link OidcOptions}, all optional. */
+/**
+ * What a tenant resolver may set for one tenant: {@link OidcOptions}, all optional, over the shared ones.
+ * `issuer`, when given, must be the `iss` asked about.
+ *
+ * @example
+ * ```ts
+ * const options: TenantOptions = { audience: 'https://acme.api.example.com', algorithms: ['ES256'] }
+ * ```
+ */
 export type TenantOptions = Partial<Omit<OidcOptions, 'jwks' | 'jwksFetch'>>
 
 /**
  * A resolver's answer for one `iss`: `true` or tenant options (over the shared options) to accept it,
  * `undefined`, `null` or `false` to refuse it.
+ *
+ * @example
+ * ```ts
+ * const answer: TenantAnswer = known.has(iss) ? true : undefined
+ * ```
  */
 export type TenantAnswer = TenantOptions | boolean | null | undefined
 
