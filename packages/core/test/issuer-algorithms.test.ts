@@ -7,7 +7,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { createTestIssuer, type TestIssuerAlgorithm } from '@oidc-gate/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Algorithm, createGate, type Gate, oidc, vercel } from '../src/index.js'
+import { type AccessTokenClaims, type Algorithm, createGate, type Gate, oidc, vercel } from '../src/index.js'
 import {
   accessTokenClaims,
   expectInvalidToken,
@@ -70,7 +70,7 @@ describe('oidc() accepts every asymmetric algorithm by default', () => {
   describe('an RSA key published without alg', () => {
     let key: KeyObject
     let server: LoopbackServer
-    let gate: Gate
+    let gate: Gate<AccessTokenClaims>
     const iss = 'https://as.example.test'
     const aud = 'https://api.example.test'
     beforeAll(async () => {
@@ -136,7 +136,7 @@ describe('issuers that share a JWKS URL each keep their own allow-list', () => {
   ]
   for (const [order, issuers] of orders) {
     describe(`with the issuers in the order ${order}`, () => {
-      let gate: Gate
+      let gate: Gate<AccessTokenClaims>
       let fetchesBefore: number
       beforeAll(() => {
         fetchesBefore = server.requests.length

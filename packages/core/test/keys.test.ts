@@ -639,7 +639,7 @@ describe('K8: stale-while-revalidate (DESIGN §6)', () => {
       probe.expire()
       for (const fault of [{ kind: 'status', status: 500 }, { kind: 'reset' }] as const) {
         issuer.setFault(fault)
-        probe.now += 1000 // past the cooldown after the previous failure
+        probe.now = (probe.now ?? 0) + 1000 // past the cooldown after the previous failure
         const failed = probe.fetches().filter((f) => !f.ok).length
         for (const token of batch) expect((await probe.gate.verify(token)).claims.owner).toBe('acme')
         await vi.waitFor(() => expect(probe.fetches().filter((f) => !f.ok).length).toBeGreaterThan(failed))

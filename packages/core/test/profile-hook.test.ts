@@ -20,7 +20,7 @@ afterAll(async () => {
 })
 
 /** A profile of its own: the RFC 9068 checks, another name, a field of its own on every `Auth`. */
-function tenantProfile(present: IssuerProfile['present']): IssuerProfile<AccessTokenClaims> {
+function tenantProfile(present: NonNullable<IssuerProfile['present']>): IssuerProfile<AccessTokenClaims> {
   return {
     ...oidc({ issuer: as.issuer, audience: as.audience, jwksUri: as.jwksUri }),
     profile: 'tenant',
