@@ -27,6 +27,15 @@ export interface ParsedJws {
   readonly signature: Uint8Array
   /** `BASE64URL(header)`, as received. */
   readonly encodedHeader: string
+  /** The remembered header this one matched, if any (see {@link rememberVerifiedHeader}). */
+  readonly knownHeader: KnownHeader | undefined
+}
+
+/** A header of a verified token, by its encoded form. */
+interface KnownHeader {
+  /** `BASE64URL(header)`, as a string of its own (not a slice of a token, which compares slowly). */
+  readonly encoded: string
+  readonly header: Readonly<Record<string, JsonValue>>
 }
 
 /** Longest `kid` accepted (SECURITY P11). */
@@ -38,11 +47,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 // whose signature verified is kept by its exact encoded form, and the next token with the same bytes
 // skips decoding it. Parsing is a pure function of those bytes, so a hit returns exactly what parsing
 // would; only verified headers get in, and the map is emptied when full, so it stays small.
-const verifiedHeaders = new Map<string, Readonly<Record<string, JsonValue>>>()
+const verifiedHeaders = new Map<string, KnownHeader>()
 const MAX_VERIFIED_HEADERS = 64
 // The most recent one, compared in place: no hashing of a fresh slice when one key signs everything.
-let recentEncoded = ''
-let recentHeader: Readonly<Record<string, JsonValue>> | undefined
+let recent: KnownHeader | undefined
 
 /**
  * Splits and decodes a compact JWS.
@@ -56,14 +64,15 @@ export function parseCompactJws(token: string): ParsedJws {
   }
   if (second === token.length - 1) throw new InvalidTokenError('signature', 'signature missing')
   const encodedHeader = token.slice(0, first)
-  const header =
-    (first === recentEncoded.length && token.startsWith(recentEncoded) ? recentHeader : undefined) ??
-    verifiedHeaders.get(encodedHeader) ??
-    decodeObject(token, 0, first, 'header')
+  const knownHeader =
+    recent !== undefined && first === recent.encoded.length && token.startsWith(recent.encoded)
+      ? recent
+      : verifiedHeaders.get(encodedHeader)
+  const header = knownHeader?.header ?? decodeObject(token, 0, first, 'header')
   const claims = decodeObject(token, first + 1, second, 'payload')
   const signature = decodeBase64url(token, second + 1)
   if (signature === undefined) throw malformed('signature is not base64url')
-  return { header, claims, signingInput: token.slice(0, second), signature, encodedHeader }
+  return { header, claims, signingInput: token.slice(0, second), signature, encodedHeader, knownHeader }
 }
 
 /**
@@ -78,12 +87,15 @@ export function parseCompactJws(token: string): ParsedJws {
  * ```
  */
 export function rememberVerifiedHeader(jws: ParsedJws): void {
-  recentEncoded = jws.encodedHeader
-  recentHeader = jws.header
-  // A remembered header is frozen; a freshly parsed one is not.
-  if (Object.isFrozen(jws.header)) return
+  if (jws.knownHeader !== undefined) {
+    recent = jws.knownHeader
+    return
+  }
+  // Joined anew: a string of its own, which `startsWith` compares fast and which keeps no token alive.
+  const known = { encoded: [...jws.encodedHeader].join(''), header: deepFreeze(jws.header) }
   if (verifiedHeaders.size >= MAX_VERIFIED_HEADERS) verifiedHeaders.clear()
-  verifiedHeaders.set(jws.encodedHeader, deepFreeze(jws.header))
+  verifiedHeaders.set(known.encoded, known)
+  recent = known
 }
 
 /**
