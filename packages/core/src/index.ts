@@ -11,6 +11,8 @@ export {
   answerFor,
   authorizeRequest,
   type GateSource,
+  type NodeResponseHeaders,
+  routeGuard,
   routePolicy,
   splitPluginOptions,
 } from './adapter/kit.js'

@@ -10,14 +10,14 @@ import {
   type Auth,
   adapterKit,
   answerFor,
-  authorizeRequest,
   type ClaimsOf,
   type Gate,
   type GateOptions,
+  type GateResponse,
   type GateSource,
   type IssuerProfile,
   type PolicyInput,
-  routePolicy,
+  routeGuard,
   sendNode,
   type VercelClaims,
 } from '@oidc-gate/core'
@@ -156,15 +156,16 @@ export function oidcGate(
  * ```
  */
 export function requirePolicy<C>(source: GateSource<C>, policy: PolicyInput<C>): RequestHandler {
-  const compiled = routePolicy(source, policy)
-  const gate = 'authenticate' in source ? source : source.gate
+  const check = routeGuard(source, policy)
   return (req, res, next) => {
+    let answer: GateResponse | undefined
     try {
-      authorizeRequest(req, gate, req.auth as Auth<C> | undefined, compiled)
+      answer = check(req, req.auth as Auth<C> | undefined)
     } catch (error) {
-      return refuse(req, res, next, error)
+      return res.headersSent ? undefined : next(error)
     }
-    next()
+    if (answer === undefined) next()
+    else sendNode(res, answer)
   }
 }
 

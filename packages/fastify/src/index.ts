@@ -12,13 +12,13 @@ import {
   type Auth,
   adapterKit,
   answerFor,
-  authorizeRequest,
   type Gate,
   type GateOptions,
+  type GateResponse,
   type GateSource,
   type IssuerProfile,
   type PolicyInput,
-  routePolicy,
+  routeGuard,
   splitPluginOptions,
   type VercelClaims,
 } from '@oidc-gate/core'
@@ -130,17 +130,19 @@ export function oidcGate(
   first: FastifyInstance | Gate | GateOptions,
   options?: OidcGateOptions | OidcGatePluginOptions,
 ): FastifyPluginAsync | Promise<void> {
-  if (isFastify(first)) return register(first, options as OidcGatePluginOptions)
+  // app.register(oidcGate, options): a bad option rejects at boot instead of throwing in Fastify's loader.
+  if (isFastify(first)) {
+    return (async () => {
+      const [gate, adapterOptions] = splitPluginOptions(options as OidcGatePluginOptions)
+      return setup(first, adapterKit<AnyClaims>(gate, adapterOptions, 'fastify'))
+    })()
+  }
   const kit = adapterKit<AnyClaims>(first, options as OidcGateOptions, 'fastify')
   return fp(async (fastify: FastifyInstance) => setup(fastify, kit), META)
 }
 fp(oidcGate as unknown as FastifyPluginAsync, META)
 
 // Async, so that a bad option rejects the registration instead of throwing inside Fastify's loader.
-async function register(fastify: FastifyInstance, options: OidcGatePluginOptions): Promise<void> {
-  const [gate, adapterOptions] = splitPluginOptions(options)
-  return setup(fastify, adapterKit<AnyClaims>(gate, adapterOptions, 'fastify'))
-}
 
 async function setup(fastify: FastifyInstance, kit: AdapterKit<AnyClaims>): Promise<void> {
   const { gate } = kit
@@ -180,15 +182,10 @@ export function requirePolicy<C>(
   source: GateSource<C>,
   policy: PolicyInput<C>,
 ): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
-  const compiled = routePolicy(source, policy)
-  const gate = 'authenticate' in source ? source : source.gate
+  const check = routeGuard(source, policy)
   return async (request, reply) => {
-    try {
-      authorizeRequest(request, gate, request.auth as Auth<C> | null, compiled)
-    } catch (error) {
-      return refuse(request, reply, error)
-    }
-    return undefined
+    const answer = check(request, request.auth as Auth<C> | null)
+    return answer === undefined ? undefined : send(reply, answer)
   }
 }
 
@@ -196,7 +193,11 @@ function refuse(request: FastifyRequest, reply: FastifyReply, error: unknown): F
   if (reply.sent) return reply
   const answer = answerFor(request, error)
   if (answer === undefined) throw error
-  return reply.code(answer.status).headers(answer.headers).send(answer.body)
+  return send(reply, answer)
+}
+
+function send(reply: FastifyReply, answer: GateResponse): FastifyReply {
+  return reply.sent ? reply : reply.code(answer.status).headers(answer.headers).send(answer.body)
 }
 
 function isFastify(value: unknown): value is FastifyInstance {

@@ -11,16 +11,17 @@ import {
   type Auth,
   adapterKit,
   answerFor,
-  authorizeRequest,
   type ClaimsOf,
   type Gate,
   type GateOptions,
+  type GateResponse,
   type GateSource,
   type IssuerProfile,
   isGateError,
   type NodeRequestLike,
+  type NodeResponseHeaders,
   type PolicyInput,
-  routePolicy,
+  routeGuard,
   toResponse,
   type VercelClaims,
 } from '@oidc-gate/core'
@@ -66,7 +67,7 @@ export type OidcGateOptions = AdapterOptions
 /** What @hono/node-server passes as `c.env`. */
 interface NodeEnv {
   readonly incoming?: NodeRequestLike
-  readonly outgoing?: { readonly headersSent: boolean; setHeader(name: string, value: string): unknown }
+  readonly outgoing?: NodeResponseHeaders
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: implementation signatures only; the overloads carry the claims type.
@@ -116,21 +117,15 @@ export function oidcGate(
     // On Node (@hono/node-server) read Node's request: every raw `Authorization` line is seen and no
     // Fetch Headers are built. Elsewhere, the Web-standard request.
     const env = c.env as NodeEnv | undefined
-    const incoming = env?.incoming
     let auth: Auth | undefined
     try {
-      auth = await (incoming?.rawHeaders === undefined ? kit.fetch(c.req.raw) : kit.node(incoming))
+      auth = await kit.either(env?.incoming, c.req.raw)
     } catch (error) {
       return refuse(c, error)
     }
     if (auth !== undefined) {
       c.set('auth', auth)
-      // On Node, on Node's response: writeHead merges it under the handler's own headers, and Hono need
-      // not build a Fetch `Headers` (its slow path on @hono/node-server) for it.
-      const out = env?.outgoing
-      const headers = kit.headersFor(auth)
-      for (const name in headers)
-        out ? out.headersSent || out.setHeader(name, headers[name] as string) : c.header(name, headers[name])
+      kit.writeHeaders(auth, c.header, env?.outgoing)
     }
     await next()
   }
@@ -154,14 +149,15 @@ export function requirePolicy<C>(
   source: GateSource<C>,
   policy: PolicyInput<C>,
 ): MiddlewareHandler<{ Variables: Variables<C> }> {
-  const compiled = routePolicy(source, policy)
-  const gate = 'authenticate' in source ? source : source.gate
+  const check = routeGuard(source, policy)
   return async (c, next) => {
+    let answer: GateResponse | undefined
     try {
-      authorizeRequest(c, gate, c.get('auth') as Auth<C> | undefined, compiled)
+      answer = check(c, c.get('auth') as Auth<C> | undefined)
     } catch (error) {
       return refuse(c, error)
     }
+    if (answer !== undefined) return new Response(answer.body, answer)
     await next()
   }
 }

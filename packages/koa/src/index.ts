@@ -10,14 +10,14 @@ import {
   type Auth,
   adapterKit,
   answerFor,
-  authorizeRequest,
   type ClaimsOf,
   type Gate,
   type GateOptions,
+  type GateResponse,
   type GateSource,
   type IssuerProfile,
   type PolicyInput,
-  routePolicy,
+  routeGuard,
   type VercelClaims,
 } from '@oidc-gate/core'
 import type { Middleware, ParameterizedContext } from 'koa'
@@ -135,14 +135,10 @@ export function oidcGate(
  * ```
  */
 export function requirePolicy<C>(source: GateSource<C>, policy: PolicyInput<C>): Middleware<State<C>> {
-  const compiled = routePolicy(source, policy)
-  const gate = 'authenticate' in source ? source : source.gate
+  const check = routeGuard(source, policy)
   return async (ctx, next) => {
-    try {
-      authorizeRequest(ctx, gate, ctx.state.auth, compiled)
-    } catch (error) {
-      return refuse(ctx, error)
-    }
+    const answer = check(ctx, ctx.state.auth)
+    if (answer !== undefined) return write(ctx, answer)
     await next()
   }
 }
@@ -151,6 +147,10 @@ export function requirePolicy<C>(source: GateSource<C>, policy: PolicyInput<C>):
 function refuse(ctx: ParameterizedContext<AnyClaims>, error: unknown): void {
   const answer = answerFor(ctx, error)
   if (answer === undefined) throw error
+  write(ctx, answer)
+}
+
+function write(ctx: ParameterizedContext<AnyClaims>, answer: GateResponse): void {
   ctx.status = answer.status
   ctx.set(answer.headers as Record<string, string>)
   ctx.body = answer.body

@@ -68,6 +68,23 @@ export interface AdapterKit<C> {
   node(req: NodeRequestLike, url?: string, policy?: CompiledPolicy): Promise<Auth<C> | undefined>
   /** Authenticates a Fetch request, as {@link node} does. Never throws synchronously. */
   fetch(request: FetchRequestLike, policy?: CompiledPolicy): Promise<Auth<C> | undefined>
+  /**
+   * For Fetch frameworks that may run on Node (Hono on @hono/node-server): authenticates Node's request
+   * when the server hands it over (every raw `Authorization` line is seen, no Fetch `Headers` is built),
+   * else the Fetch `Request`.
+   */
+  either(incoming: NodeRequestLike | undefined, request: FetchRequestLike): Promise<Auth<C> | undefined>
+  /**
+   * Writes {@link headersFor}(auth): on Node's response when there is one (its `writeHead` merges them
+   * under the handler's own headers, and nothing is written once it was sent), else with `set`.
+   */
+  writeHeaders(auth: Auth, set: (name: string, value: string) => unknown, res?: NodeResponseHeaders): void
+}
+
+/** The part of Node's `ServerResponse` {@link AdapterKit.writeHeaders} uses. */
+export interface NodeResponseHeaders {
+  readonly headersSent: boolean
+  setHeader(name: string, value: string): unknown
 }
 
 /**
@@ -120,6 +137,14 @@ export function adapterKit<C>(
       served(gate, req.method ?? 'GET', url ?? req.url ?? '/') ?? call(fromNode(req, gate, url), policy),
     fetch: (request, policy) =>
       served(gate, request.method, request.url) ?? call(fromFetch(request, gate), policy),
+    either: (incoming, request) =>
+      incoming?.rawHeaders === undefined ? kit.fetch(request) : kit.node(incoming),
+    writeHeaders(auth, set, res) {
+      if (res?.headersSent === true) return
+      const headers = authenticatedHeaders(auth)
+      for (const name in headers)
+        (res === undefined ? set : res.setHeader.bind(res))(name, headers[name] as string)
+    },
   }
   return kit
 }
@@ -199,6 +224,36 @@ function isGate<C>(value: unknown): value is Gate<C> {
 // rather than a WeakMap: no ephemeron for the garbage collector to trace per request.
 const SLOT = Symbol.for('oidc-gate.adapter')
 type Carrier = { [SLOT]?: AdapterKit<unknown> }
+
+/**
+ * The check of one route's `requirePolicy(gate, policy)`, built at boot (the policy compiled with the
+ * gate's claim names). Per request it returns `undefined` when the token satisfies the policy, the
+ * answer to write when it does not, and throws what goes to the framework instead (`errors:
+ * 'framework'`, or a misplaced `requirePolicy()`). Every adapter's `requirePolicy()` is this check.
+ *
+ * @example
+ * ```ts
+ * const check = routeGuard(gate, { environment: 'production' })
+ * const answer = check(req, req.auth) // undefined: go on
+ * ```
+ */
+export function routeGuard<C>(
+  source: GateSource<C>,
+  policy: PolicyInput<C>,
+): (carrier: object, auth: Auth<C> | undefined | null) => GateResponse | undefined {
+  const compiled = routePolicy(source, policy)
+  const gate = gateOf(source) as Gate<C>
+  return (carrier, auth) => {
+    try {
+      authorizeRequest(carrier, gate, auth, compiled)
+      return undefined
+    } catch (error) {
+      const answer = answerFor(carrier, error)
+      if (answer === undefined) throw error
+      return answer
+    }
+  }
+}
 
 /**
  * Applies a route policy to a request that went through `oidcGate()`.
