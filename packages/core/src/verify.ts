@@ -9,6 +9,7 @@
  */
 
 import type { Auth } from './auth.js'
+import { stampAuth } from './auth-stamp.js'
 import type { VerifiedToken } from './cache.js'
 import type { ActorClaim } from './claims.js'
 import { InvalidTokenError } from './errors.js'
@@ -147,7 +148,7 @@ function accept(candidate: Candidate, key: VerificationKey): VerifiedToken {
   if (extra !== undefined) {
     for (const name of Object.keys(extra)) if (!Object.hasOwn(auth, name)) auth[name] = extra[name]
   }
-  Object.freeze(auth)
+  Object.freeze(stampAuth(auth, ctx))
 
   // The window in which these checks keep passing: what a cached verification may be reused for.
   const exp = claims.exp as number

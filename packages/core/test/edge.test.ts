@@ -281,6 +281,26 @@ describe('gate.authorize() and the request edge through the gate', () => {
     gate.close()
   })
 
+  it("refuses another gate's auth and accepts its own from the cache and from a mock mode", async () => {
+    const issuers = [vercel({ team: 'acme', baseUrl: issuer.url })]
+    const gate = createGate({ issuers })
+    const other = createGate({ issuers })
+    const token = await issuer.mint()
+    const fresh = await gate.verify(token)
+    const cached = await gate.verify(token)
+    expect(cached).toBe(fresh)
+    expect(() => gate.authorize(cached)).not.toThrow()
+    expect(() => other.authorize(fresh)).toThrow(InvalidTokenError)
+    const others = await other.verify(token)
+    expect(() => gate.authorize(others)).toThrow(InvalidTokenError)
+    const mocked = createGate({ issuers, mock: 'decode-only' })
+    const mock = await mocked.verify(token)
+    expect(mock.mock).toBe(true)
+    expect(() => mocked.authorize(mock)).not.toThrow()
+    expect(() => gate.authorize(mock)).toThrow(InvalidTokenError)
+    for (const g of [gate, other, mocked]) g.close()
+  })
+
   it('answers a malformed Host as a 400 with the gate’s realm and a rejected event', async () => {
     const events: unknown[] = []
     const gate = createGate({

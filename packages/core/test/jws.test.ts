@@ -283,6 +283,20 @@ describe('P5: bounded nesting', () => {
     expect((await gate.verify(t)).claims).toHaveProperty('deep.a.a.a.a.a.a.a.a.a.a', 1)
   })
 
+  it('accepts 16 levels of nesting, counting the claims set, and refuses 17', async () => {
+    const at = (levels: number) =>
+      issuer.sign(header, JSON.stringify(claims).replace('{', `{"deep":${nested(levels - 1)},`))
+    expect((await gate.verify(await at(16))).claims).toHaveProperty('deep')
+    await expectInvalidToken(gate.verify(await at(17)), 'malformed')
+    const arrays = (levels: number) =>
+      issuer.sign(
+        header,
+        JSON.stringify(claims).replace('{', `{"deep":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)},`),
+      )
+    expect((await gate.verify(await arrays(16))).claims).toHaveProperty('deep')
+    await expectInvalidToken(gate.verify(await arrays(17)), 'malformed')
+  })
+
   it('refuses objects nested 600 levels deep', async () => {
     const t = await issuer.sign(header, JSON.stringify(claims).replace('{', `{"deep":${nested(600)},`))
     await expectInvalidToken(gate.verify(t), 'malformed')

@@ -5,6 +5,7 @@
  */
 
 import type { Auth } from '../auth.js'
+import { producerOf, stampAuth } from '../auth-stamp.js'
 import type { GateRequest } from '../edge/request.js'
 import { headerLines } from '../edge/request.js'
 import { type AuthScheme, type ChallengeOptions, DpopBindingError, InvalidTokenError } from '../errors.js'
@@ -145,5 +146,5 @@ async function proveBinding(
     },
     nowMs,
   )
-  return Object.freeze({ ...auth, dpop: proof }) as Auth
+  return Object.freeze(stampAuth({ ...auth, dpop: proof }, producerOf(auth))) as Auth
 }

@@ -5,6 +5,7 @@
  */
 
 import type { Auth } from '../auth.js'
+import { producerOf } from '../auth-stamp.js'
 import type { TokenCache } from '../cache.js'
 import type { GateDpop } from '../dpop/sender-constraint.js'
 import type { GateRequest } from '../edge/request.js'
@@ -49,8 +50,6 @@ export interface Pipeline {
 /** Builds the request path of a gate. */
 export function createPipeline(ctx: PipelineContext): Pipeline {
   const { cache, policies, clock, emit, listening } = ctx
-  // Every `Auth` this gate handed out, so `authorize()` can refuse one it did not make.
-  const mine = new WeakSet<Auth>()
 
   const admit = (auth: Auth, policy: CompiledPolicy | undefined, cached: boolean): Auth => {
     policies.enforce(auth, policies.gate, policy)
@@ -70,11 +69,9 @@ export function createPipeline(ctx: PipelineContext): Pipeline {
       // Both steps are synchronous in the common case (key cached, bearer token): no await, no extra tick.
       const result = (ctx.mock ?? verifyToken)(credentials.token, ctx.verify, now)
       const verified = result instanceof Promise ? await result : result
-      mine.add(verified.auth)
       cache?.set(credentials.token, verified, now)
       const bound = ctx.dpop.constrain(verified.auth, credentials, request, now)
       const constrained = bound instanceof Promise ? await bound : bound
-      if (constrained !== verified.auth) mine.add(constrained)
       return admit(constrained, policy, false)
     } catch (caught) {
       return fail(caught)
@@ -112,17 +109,15 @@ export function createPipeline(ctx: PipelineContext): Pipeline {
           // The cache holds the token's verification, never a proof: the sender constraint runs again.
           const constrained = ctx.dpop.constrain(hit.auth, credentials, request, now)
           if (constrained === hit.auth) return Promise.resolve(admit(hit.auth, policy, true))
-          return Promise.resolve(constrained).then((auth) => {
-            mine.add(auth)
-            return admit(auth, policy, true)
-          }, rejected)
+          return Promise.resolve(constrained).then((auth) => admit(auth, policy, true), rejected)
         }
       } catch (caught) {
         return rejected(caught)
       }
       return verifyAndAdmit(credentials, request, policy, now)
     },
-    produced: (auth) => mine.has(auth),
+    // Every `Auth` of this gate is stamped with its verification context (../auth-stamp.ts).
+    produced: (auth) => producerOf(auth) === ctx.verify,
     fail,
     rejected,
   }

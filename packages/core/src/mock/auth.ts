@@ -4,6 +4,7 @@
  */
 
 import type { Auth } from '../auth.js'
+import { stampAuth } from '../auth-stamp.js'
 import type { VerifiedToken } from '../cache.js'
 import type { ActorClaim, JsonValue } from '../claims.js'
 import type { JoseHeader } from '../jws.js'
@@ -45,26 +46,34 @@ const NO_KEY: VerificationKey = Object.freeze({
   fingerprint: 'mock',
 })
 
-/** The `Auth` of a mock mode, shaped by the issuer's profile like a verified one, with `mock: true`. */
+/**
+ * The `Auth` of a mock mode, shaped by the issuer's profile like a verified one, with `mock: true`, and
+ * stamped as produced by the gate of `ctx`.
+ */
 export function mockVerified(
   runtime: IssuerRuntime,
   header: JoseHeader,
   claims: Claims,
   token: string,
+  ctx: VerifyContext,
 ): VerifiedToken {
   const { profile, target } = runtime
   const frozen = frozenJson(claims)
-  const auth = Object.freeze({
-    ...profile.present?.(frozen),
-    token,
-    header: frozenJson(header),
-    claims: frozen,
-    issuer: target.issuer,
-    actor: frozen.act as ActorClaim | undefined,
-    profile: profile.profile,
-    mock: true,
-  }) as unknown as Auth
-  return { auth, key: NO_KEY, keys: runtime.keys, validFrom: 0, validUntil: 0 }
+  const auth = stampAuth(
+    {
+      ...profile.present?.(frozen),
+      token,
+      header: frozenJson(header),
+      claims: frozen,
+      issuer: target.issuer,
+      actor: frozen.act as ActorClaim | undefined,
+      profile: profile.profile,
+      mock: true,
+    },
+    ctx,
+  )
+  Object.freeze(auth)
+  return { auth: auth as unknown as Auth, key: NO_KEY, keys: runtime.keys, validFrom: 0, validUntil: 0 }
 }
 
 /** A deep-frozen JSON copy of `value` (the reviver runs innermost first). */

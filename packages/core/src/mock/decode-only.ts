@@ -26,5 +26,5 @@ export async function decodeOnly(token: string, ctx: VerifyContext, nowMs: numbe
   const { profile } = runtime
   const header = checkHeader(jws.header, { algorithms: profile.algorithms, typ: profile.acceptsTyp })
   checkMockClaims(jws.claims, runtime, ctx, nowMs)
-  return mockVerified(runtime, header, jws.claims, token)
+  return mockVerified(runtime, header, jws.claims, token, ctx)
 }

@@ -61,7 +61,7 @@ export function staticIdentity(identity: unknown, ctx: VerifyContext, nowMs: num
   const header = headerOf(runtime)
   return {
     issuer: runtime.target.issuer,
-    verify: async (_token, _ctx, now) => mockVerified(runtime, header, claimsAt(now), ''),
+    verify: async (_token, gateCtx, now) => mockVerified(runtime, header, claimsAt(now), '', gateCtx),
   }
 }
 
