@@ -4,6 +4,10 @@
  * (distinct tokens), all against the same local RS256 issuer and JWKS; plus cold start.
  *
  *   node --import tsx bench/http.ts [--quick] [--rounds N] [--duration S] [--frameworks express,koa]
+ *                                   [--loads bare,pass-through,repeated] [--no-cold]
+ *
+ * `--loads` keeps the loads whose label contains one of the given words (bare, pass-through, repeated,
+ * distinct, cache: false, a peer's name): a quicker look at a few rows, compared within the same run.
  *
  * Every server is its own process pinned to core 0; autocannon runs in a long-lived process pinned to
  * core 1, and this process (the issuer, the orchestration) is pinned to core 1 as well while it runs.
@@ -45,6 +49,10 @@ export interface HttpOptions {
   readonly coldRuns: number
   readonly distinct: number
   readonly frameworks: readonly Framework[]
+  /** Words: only the loads whose label contains one of them run. Default: every load. */
+  readonly loads?: readonly string[] | undefined
+  /** Whether to measure cold starts. Default `true`. */
+  readonly cold?: boolean | undefined
 }
 
 export const QUICK_HTTP: HttpOptions = {
@@ -211,7 +219,23 @@ export async function runHttp(options: HttpOptions): Promise<HttpResult> {
     const rows: HttpRow[] = []
     const cold: HttpResult['cold'] = {}
     for (const framework of options.frameworks) {
-      const variants = [BARE, PASS_THROUGH, 'gate', 'gate-nocache', ...PEERS[framework]]
+      const all: HttpRow[] = [
+        { framework, label: BARE, server: BARE, tokens: 'repeated', samples: [] },
+        { framework, label: PASS_THROUGH, server: PASS_THROUGH, tokens: 'repeated', samples: [] },
+        { framework, label: GATE_REPEATED, server: 'gate', tokens: 'repeated', samples: [] },
+        { framework, label: GATE_DISTINCT, server: 'gate', tokens: 'distinct', samples: [] },
+        { framework, label: GATE_NOCACHE, server: 'gate-nocache', tokens: 'distinct', samples: [] },
+        ...PEERS[framework].map((peer) => ({
+          framework,
+          label: peer,
+          server: peer,
+          tokens: 'distinct' as const,
+          samples: [] as LoadSample[],
+        })),
+      ]
+      const wanted = options.loads
+      const loads = all.filter((row) => wanted === undefined || wanted.some((w) => row.label.includes(w)))
+      const variants = [...new Set(loads.map((row) => row.server))]
       for (const variant of variants) servers.push(await startServer({ ...base, framework, variant }))
       const byVariant = (v: string) => servers.find((s) => s.variant === v) as RunningServer
 
@@ -226,20 +250,6 @@ export async function runHttp(options: HttpOptions): Promise<HttpResult> {
           await expectStatus(server.url, undefined, 401, `${what} without a token`)
       }
 
-      const loads: HttpRow[] = [
-        { framework, label: BARE, server: BARE, tokens: 'repeated', samples: [] },
-        { framework, label: PASS_THROUGH, server: PASS_THROUGH, tokens: 'repeated', samples: [] },
-        { framework, label: GATE_REPEATED, server: 'gate', tokens: 'repeated', samples: [] },
-        { framework, label: GATE_DISTINCT, server: 'gate', tokens: 'distinct', samples: [] },
-        { framework, label: GATE_NOCACHE, server: 'gate-nocache', tokens: 'distinct', samples: [] },
-        ...PEERS[framework].map((peer) => ({
-          framework,
-          label: peer,
-          server: peer,
-          tokens: 'distinct' as const,
-          samples: [] as LoadSample[],
-        })),
-      ]
       const measure = async (row: HttpRow, duration: number): Promise<LoadSample> => {
         const server = byVariant(row.server)
         const before = await cpuOf(server)
@@ -280,7 +290,7 @@ export async function runHttp(options: HttpOptions): Promise<HttpResult> {
       // listen → first 200, measured alternately, is the framework's own first-request cost.
       const runs = { gate: [] as number[], bare: [] as number[] }
       cold[framework] = runs
-      for (let k = 0; k < options.coldRuns; k++) {
+      for (let k = 0; k < (options.cold === false ? 0 : options.coldRuns); k++) {
         for (const variant of ['bare', 'gate'] as const) {
           const server = await startServer({ ...base, framework, variant })
           servers.push(server)
@@ -340,7 +350,16 @@ export function httpTables(result: HttpResult): string {
       result.adapters[framework] === false ? ' (oidc-gate rows: inline shim, adapter not available)' : ''
     parts.push(
       `**${framework}**${shim}\n\n${table(
-        ['variant', 'req/s (median)', 'spread', 'p99 ms', 'server CPU µs/req', 'server CPU', 'req/s vs bare'],
+        [
+          'variant',
+          'req/s (median)',
+          'spread',
+          'p99 ms',
+          'server CPU µs/req',
+          'server CPU',
+          'req/s vs bare',
+          'CPU/req vs bare',
+        ],
         rows.map((r) => [
           r.label,
           fmt(rowMedian(r, 'rps')),
@@ -349,6 +368,7 @@ export function httpTables(result: HttpResult): string {
           fmt(rowMedian(r, 'cpuUs'), 1),
           `${(rowMedian(r, 'util') * 100).toFixed(0)}%`,
           ratio(pairedRatio(r, bare, 'rps')),
+          ratio(pairedRatio(r, bare, 'cpuUs')),
         ]),
       )}`,
     )
@@ -394,9 +414,11 @@ if (isMain(import.meta.url)) {
     rounds: Number(flag(argv, 'rounds') ?? base.rounds),
     duration: Number(flag(argv, 'duration') ?? base.duration),
     frameworks: frameworks ?? base.frameworks,
+    loads: flag(argv, 'loads')?.split(','),
+    cold: !hasFlag(argv, 'no-cold'),
   }
   const result = await runHttp(options)
   console.log(httpTables(result))
-  console.log(`\n${coldTable(result)}`)
+  if (options.cold !== false) console.log(`\n${coldTable(result)}`)
   for (const note of result.notes) console.log(`\nnote: ${note}`)
 }

@@ -71,6 +71,22 @@ export function extractCredentials(
   errorOptions?: GateErrorOptions,
   schemes: readonly AuthScheme[] = BEARER_ONLY,
 ): Credentials {
+  const credentials = readCredentials(request, maxTokenLength, errorOptions, schemes)
+  checkTokenGrammar(credentials.token, errorOptions)
+  return credentials
+}
+
+/**
+ * {@link extractCredentials} without the b64token grammar check, which the gate runs only when the token
+ * is not in its verified-token cache: a cached token verified as a compact JWS, whose characters are all
+ * in the grammar, so the check could only pass again.
+ */
+export function readCredentials(
+  request: GateRequest,
+  maxTokenLength: number,
+  errorOptions: GateErrorOptions | undefined,
+  schemes: readonly AuthScheme[],
+): Credentials {
   const value = readAuthorization(request, errorOptions)
   if (hasQueryToken(request.url)) {
     if (value !== undefined) {
@@ -102,11 +118,17 @@ export function extractCredentials(
   if (length > maxTokenLength) {
     throw new InvalidTokenError('token-size', 'token too large', errorOptions)
   }
-  const token = start === 0 ? value : value.slice(start)
+  return { scheme, token: start === 0 ? value : value.slice(start) }
+}
+
+/**
+ * Refuses a token outside the b64token grammar (RFC 6750 §2.1) with 400 `invalid_request`.
+ * @throws InvalidRequestError
+ */
+export function checkTokenGrammar(token: string, errorOptions: GateErrorOptions | undefined): void {
   if (!B64TOKEN.test(token)) {
     throw new InvalidRequestError('malformed-credentials', 'malformed Authorization header', errorOptions)
   }
-  return { scheme, token }
 }
 
 /** The accepted scheme `sent` names, compared case-insensitively (RFC 9110 §11.1). */

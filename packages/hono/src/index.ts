@@ -115,11 +115,11 @@ export function oidcGate(
   const middleware: MiddlewareHandler = async (c, next) => {
     kit.attach(c)
     // On Node (@hono/node-server) read Node's request: every raw `Authorization` line is seen and no
-    // Fetch Headers are built. Elsewhere, the Web-standard request.
+    // Fetch Headers (nor Hono's request wrapper) are built. Elsewhere, the Web-standard request.
     const env = c.env as NodeEnv | undefined
     let auth: Auth | undefined
     try {
-      auth = await kit.either(env?.incoming, c.req.raw)
+      auth = await kit.either(env?.incoming, () => c.req.raw)
     } catch (error) {
       return refuse(c, error)
     }

@@ -71,9 +71,13 @@ export interface AdapterKit<C> {
   /**
    * For Fetch frameworks that may run on Node (Hono on @hono/node-server): authenticates Node's request
    * when the server hands it over (every raw `Authorization` line is seen, no Fetch `Headers` is built),
-   * else the Fetch `Request`.
+   * else the Fetch `Request`, which `request()` returns (asked for only then: a framework may build it
+   * on first access).
    */
-  either(incoming: NodeRequestLike | undefined, request: FetchRequestLike): Promise<Auth<C> | undefined>
+  either(
+    incoming: NodeRequestLike | undefined,
+    request: () => FetchRequestLike,
+  ): Promise<Auth<C> | undefined>
   /**
    * Writes {@link headersFor}(auth): on Node's response when there is one (its `writeHead` merges them
    * under the handler's own headers, and nothing is written once it was sent), else with `set`.
@@ -138,12 +142,14 @@ export function adapterKit<C>(
     fetch: (request, policy) =>
       served(gate, request.method, request.url) ?? call(fromFetch(request, gate), policy),
     either: (incoming, request) =>
-      incoming?.rawHeaders === undefined ? kit.fetch(request) : kit.node(incoming),
+      incoming?.rawHeaders === undefined ? kit.fetch(request()) : kit.node(incoming),
     writeHeaders(auth, set, res) {
       if (res?.headersSent === true) return
       const headers = authenticatedHeaders(auth)
-      for (const name in headers)
-        (res === undefined ? set : res.setHeader.bind(res))(name, headers[name] as string)
+      for (const name in headers) {
+        if (res === undefined) set(name, headers[name] as string)
+        else res.setHeader(name, headers[name] as string)
+      }
     },
   }
   return kit

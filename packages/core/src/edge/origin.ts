@@ -69,10 +69,15 @@ export const DIRECT: EdgeSettings = Object.freeze({ publicOrigin: undefined, tru
  */
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+)(?::([0-9]{1,5}))?$/
 
+// The last host that passed: a server sees the same one or two `Host` values on nearly every request.
+let lastValidHost = ''
+
 /** Checks one `Host` (or forwarded host) value. @throws InvalidRequestError */
 export function checkHost(value: string): string {
+  if (value === lastValidHost) return value
   const match = HOST.exec(value)
   if (match === null || (match[1] !== undefined && Number(match[1]) > 65535)) throw malformedHost()
+  lastValidHost = value
   return value
 }
 

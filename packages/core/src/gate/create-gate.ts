@@ -8,7 +8,7 @@ import { resolveCacheOptions, TokenCache } from '../cache.js'
 import { traced } from '../diagnostics/trace.js'
 import { CredentialsMissingError, GateError, InvalidTokenError } from '../errors.js'
 import { emitter, listening } from '../events.js'
-import { extractCredentials } from '../extract.js'
+import { readCredentials } from '../extract.js'
 import type { IssuerProfile } from '../issuers/profile.js'
 import { resolveMock } from '../mock/options.js'
 import type { PolicyDecision } from '../policy/types.js'
@@ -81,11 +81,11 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
   const gate: Gate<C> = {
     // The overloads of `Gate.authenticate` narrow the result on `optional`.
     authenticate: traced('request', ((request, opts?: AuthenticateRequestOptions<C>) => {
-      let credentials: ReturnType<typeof extractCredentials>
+      let credentials: ReturnType<typeof readCredentials>
       try {
         if (request.refusal !== undefined) throw request.refusal
         credentials =
-          mock?.credentials ?? extractCredentials(request, maxTokenLength, challenge, settings.dpop.schemes)
+          mock?.credentials ?? readCredentials(request, maxTokenLength, challenge, settings.dpop.schemes)
       } catch (error) {
         // Optional authentication lets anonymous requests through, unless this request needs a policy.
         if (
@@ -97,7 +97,7 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
         }
         return pipeline.rejected(error)
       }
-      return pipeline.run(credentials, request, opts?.policy)
+      return pipeline.run(credentials, request, opts?.policy, mock?.credentials === undefined)
     }) as Gate<C>['authenticate']),
     verify: traced('token', (token: string, opts?: AuthenticateOptions<C>) => {
       return pipeline.run({ scheme: 'Bearer', token }, undefined, opts?.policy) as Promise<Auth<C>>

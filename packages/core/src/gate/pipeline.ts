@@ -11,7 +11,7 @@ import type { GateDpop } from '../dpop/sender-constraint.js'
 import type { GateRequest } from '../edge/request.js'
 import { GateError, type GateErrorOptions, InvalidTokenError } from '../errors.js'
 import type { EventListener } from '../events.js'
-import type { Credentials } from '../extract.js'
+import { type Credentials, checkTokenGrammar } from '../extract.js'
 import type { CompiledPolicy } from '../policy/types.js'
 import { type VerifyContext, verifyToken } from '../verify.js'
 import type { GatePolicies } from './policies.js'
@@ -37,8 +37,15 @@ export interface Pipeline {
   /**
    * Verifies and admits `credentials`. A cache hit is answered without an async function or a second
    * promise: the common case of a function reusing its token costs a Map lookup and the policies.
+   * `grammar`: credentials read from a request, whose b64token grammar is checked on a cache miss (a
+   * cached token passed it when it was verified).
    */
-  run(credentials: Credentials, request: GateRequest | undefined, policy: unknown): Promise<Auth>
+  run(
+    credentials: Credentials,
+    request: GateRequest | undefined,
+    policy: unknown,
+    grammar?: boolean,
+  ): Promise<Auth>
   /** Whether `auth` was produced by this gate (not set on the request by another middleware). */
   produced(auth: Auth): boolean
   /** Turns anything thrown on the request path into a `GateError` carrying the gate's challenge. */
@@ -98,7 +105,7 @@ export function createPipeline(ctx: PipelineContext): Pipeline {
   }
 
   return {
-    run(credentials, request, perRequest) {
+    run(credentials, request, perRequest, grammar) {
       let policy: CompiledPolicy | undefined
       let now: number
       try {
@@ -111,6 +118,7 @@ export function createPipeline(ctx: PipelineContext): Pipeline {
           if (constrained === hit.auth) return Promise.resolve(admit(hit.auth, policy, true))
           return Promise.resolve(constrained).then((auth) => admit(auth, policy, true), rejected)
         }
+        if (grammar === true) checkTokenGrammar(credentials.token, ctx.challenge)
       } catch (caught) {
         return rejected(caught)
       }
