@@ -11,10 +11,15 @@ import { flag } from './lib/stats.ts'
 
 export interface LoadRequest {
   readonly url: string
-  /** `none`: no Authorization; `repeated`: one token in static headers; `distinct`: cycled per request. */
-  readonly tokens: 'none' | 'repeated' | 'distinct'
+  /**
+   * `none`: no Authorization; `repeated`: one token in static headers; `distinct`: cycled per request;
+   * `dpop`: `Authorization: DPoP <dpop.token>` and a proof of `dpop.proofsFile` (a JSON array) per
+   * request, each used once: past the last one, requests reuse it and are refused as replays.
+   */
+  readonly tokens: 'none' | 'repeated' | 'distinct' | 'dpop'
   readonly duration: number
   readonly connections: number
+  readonly dpop?: { readonly token: string; readonly proofsFile: string }
 }
 
 export interface LoadResult {
@@ -53,6 +58,24 @@ async function load(request: LoadRequest): Promise<LoadResult> {
           setupRequest: (req: { headers?: Record<string, string> }) => {
             req.headers = { authorization: distinctHeaders[i] as string }
             i = i + 1 === n ? 0 : i + 1
+            return req
+          },
+        },
+      ],
+    }
+  } else if (request.tokens === 'dpop' && request.dpop !== undefined) {
+    const proofs = JSON.parse(readFileSync(request.dpop.proofsFile, 'utf8')) as string[]
+    const authorization = `DPoP ${request.dpop.token}`
+    const last = proofs.length - 1
+    let i = 0
+    options = {
+      ...base,
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (req: { headers?: Record<string, string> }) => {
+            req.headers = { authorization, dpop: proofs[i] as string }
+            if (i < last) i++
             return req
           },
         },

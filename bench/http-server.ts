@@ -14,7 +14,8 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
-import { createGate, type Gate, vercel } from '@oidc-gate/core'
+import { createGate, type Gate, memoryReplayStore, vercel } from '@oidc-gate/core'
+import { redisReplayStore } from '@oidc-gate/redis'
 import { expressGate, fastifyGate, honoGate, koaGate } from './lib/adapters.ts'
 import { flag, median } from './lib/stats.ts'
 import { PASS_THROUGH } from './lib/variants.ts'
@@ -30,21 +31,41 @@ export interface ServerConfig {
   readonly iss: string
   readonly aud: string
   readonly jwksUri: string
+  /** For `dpop-redis`: the port of the redis-server holding the replay store. */
+  readonly redisPort?: number
 }
 
 const HELLO = 'hello world'
 const now = () => performance.timeOrigin + performance.now()
 
-/** `gate`: the default options (the verified-token cache on); `gate-nocache`: `cache: false`. */
-function makeGate(config: ServerConfig): Gate {
+/**
+ * `gate`: the default options (the verified-token cache on); `gate-nocache`: `cache: false`;
+ * `dpop-memory` / `dpop-redis`: the default options with the DPoP replay store in memory / on Redis.
+ */
+async function makeGate(config: ServerConfig): Promise<Gate> {
   const issuers = [vercel({ team: config.team, baseUrl: config.issuerUrl })]
   if (config.variant === 'gate-nocache') {
     return createGate({ issuers, cache: false } as Parameters<typeof createGate>[0]) as Gate
   }
+  if (config.variant === 'dpop-redis') {
+    const { createClient } = await import('redis')
+    const client = createClient({
+      socket: { host: '127.0.0.1', port: config.redisPort as number },
+      disableOfflineQueue: true,
+    })
+    client.on('error', () => {})
+    await client.connect()
+    return createGate({ issuers, dpop: { replayStore: redisReplayStore({ client }) } }) as Gate
+  }
+  if (config.variant === 'dpop-memory') {
+    const replayStore = memoryReplayStore({ maxEntries: 1_000_000 })
+    return createGate({ issuers, dpop: { replayStore } }) as Gate
+  }
   return createGate({ issuers }) as Gate
 }
 
-const isGate = (config: ServerConfig) => config.variant === 'gate' || config.variant === 'gate-nocache'
+const GATES = ['gate', 'gate-nocache', 'dpop-memory', 'dpop-redis']
+const isGate = (config: ServerConfig) => GATES.includes(config.variant)
 
 type Handler = (...args: never[]) => unknown
 
@@ -53,7 +74,7 @@ async function startExpress(config: ServerConfig): Promise<Server> {
   const app = express()
   const chain: Handler[] = []
   if (isGate(config)) {
-    chain.push((await expressGate(makeGate(config))).middleware)
+    chain.push((await expressGate(await makeGate(config))).middleware)
   } else if (config.variant === 'express-oauth2-jwt-bearer') {
     const { auth } = await import('express-oauth2-jwt-bearer')
     chain.push(
@@ -98,7 +119,7 @@ async function startFastify(config: ServerConfig): Promise<Server> {
   const { default: Fastify } = await import('fastify')
   const app = Fastify({ logger: false })
   if (isGate(config)) {
-    await fastifyGate(app as never, makeGate(config))
+    await fastifyGate(app as never, await makeGate(config))
     app.get('/hello', async () => HELLO)
   } else if (config.variant === '@fastify/jwt + get-jwks') {
     const { default: fastifyJwt } = await import('@fastify/jwt')
@@ -130,7 +151,7 @@ async function startHono(config: ServerConfig): Promise<Server> {
   const { serve } = await import('@hono/node-server')
   const app = new Hono()
   if (isGate(config)) {
-    app.use('/hello', (await honoGate(makeGate(config))).middleware as never)
+    app.use('/hello', (await honoGate(await makeGate(config))).middleware as never)
   } else if (config.variant === 'hono/jwk (jwks_uri)' || config.variant === 'hono/jwk (keys fetched once)') {
     const { jwk } = await import('hono/jwk')
     const verification = { iss: config.iss, aud: config.aud }
@@ -160,7 +181,7 @@ async function startKoa(config: ServerConfig): Promise<Server> {
   const router = new Router()
   const chain: Handler[] = []
   if (isGate(config)) {
-    chain.push((await koaGate(makeGate(config))).middleware)
+    chain.push((await koaGate(await makeGate(config))).middleware)
   } else if (config.variant === 'koa-jwt + jwks-rsa') {
     const { default: koaJwt } = await import('koa-jwt')
     const { default: jwksRsa } = await import('jwks-rsa')

@@ -18,10 +18,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createTestIssuer, type TestIssuer } from '@oidc-gate/testing'
-import type { LoadRequest, LoadResult } from './http-load.ts'
-import type { Framework, ServerConfig } from './http-server.ts'
+import type { LoadRequest } from './http-load.ts'
+import type { Framework } from './http-server.ts'
 import { adapterAvailable } from './lib/adapters.ts'
 import { hasTaskset, NodeChild, pinSelf } from './lib/proc.ts'
+import { cpuOf, type RunningServer, startLoader, startServer, stopServer } from './lib/servers.ts'
 import { flag, fmt, hasFlag, isMain, median, ratio, spread, table } from './lib/stats.ts'
 import { PASS_THROUGH } from './lib/variants.ts'
 
@@ -106,34 +107,6 @@ export interface HttpResult {
 
 const now = () => performance.timeOrigin + performance.now()
 
-interface RunningServer {
-  readonly variant: string
-  readonly child: NodeChild
-  readonly url: string
-  readonly listenedAt: number
-}
-
-async function startServer(config: ServerConfig): Promise<RunningServer> {
-  const child = new NodeChild('http-server.ts', ['--config', JSON.stringify(config)], {
-    core: 0,
-    env: { NODE_ENV: 'production' },
-  })
-  try {
-    const [port, at] = (await child.next('READY ')).split(' ')
-    return { variant: config.variant, child, url: `http://127.0.0.1:${port}/hello`, listenedAt: Number(at) }
-  } catch (error) {
-    await child.stop()
-    throw new Error(`${config.framework} / ${config.variant} did not start: ${String(error)}`)
-  }
-}
-
-async function stopServer(server: RunningServer): Promise<void> {
-  server.child.send('exit')
-  const timer = setTimeout(() => void server.child.stop(), 3000)
-  await server.child.wait()
-  clearTimeout(timer)
-}
-
 async function expectStatus(
   url: string,
   token: string | undefined,
@@ -146,11 +119,6 @@ async function expectStatus(
   )
   await response.arrayBuffer()
   if (response.status !== status) throw new Error(`${what}: expected ${status}, got ${response.status}`)
-}
-
-async function cpuOf(server: RunningServer): Promise<number> {
-  const [user, system] = (await server.child.request('cpu', 'CPU ')).split(' ').map(Number)
-  return (user as number) + (system as number)
 }
 
 export async function runHttp(options: HttpOptions): Promise<HttpResult> {
@@ -193,14 +161,9 @@ export async function runHttp(options: HttpOptions): Promise<HttpResult> {
       }
     }
 
-    loader = new NodeChild('http-load.ts', ['--tokens', tokensFile], { core: 1 })
-    await loader.next('READY')
-    const runLoad = async (request: LoadRequest): Promise<LoadResult> => {
-      const line = await (loader as NodeChild).request(`RUN ${JSON.stringify(request)}`, 'RESULT ', 120_000)
-      const result = JSON.parse(line) as LoadResult & { error?: string }
-      if (result.error !== undefined) throw new Error(`autocannon: ${result.error}`)
-      return result
-    }
+    const loading = await startLoader(tokensFile)
+    loader = loading.loader
+    const runLoad = loading.run
 
     // One JWKS round trip, from a fresh process pinned like the servers.
     const rtt = { cold: [] as number[], warm: [] as number[] }

@@ -51,13 +51,13 @@ export function wrapClient(client: unknown, onError: (error: unknown) => void): 
     const io = client as IoRedisClient
     return {
       ready: () => io.status === 'ready',
-      setNx: async (key, ttlMs) => isOk(await io.call('SET', key, '1', 'NX', 'PX', String(ttlMs))),
+      setNx: (key, ttlMs) => io.call('SET', key, '1', 'NX', 'PX', String(ttlMs)).then(isOk),
     }
   }
   const node = client as NodeRedisClient
   return {
     ready: () => node.isReady,
-    setNx: async (key, ttlMs) => isOk(await node.sendCommand(['SET', key, '1', 'NX', 'PX', String(ttlMs)])),
+    setNx: (key, ttlMs) => node.sendCommand(['SET', key, '1', 'NX', 'PX', String(ttlMs)]).then(isOk),
   }
 }
 

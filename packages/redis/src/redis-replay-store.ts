@@ -77,25 +77,50 @@ export function redisReplayStore(options: RedisReplayStoreOptions): ReplayStore 
   }
   const client = wrapClient(options.client, report)
 
+  const unavailable = (error: unknown): boolean => {
+    report(error)
+    if (failOpen) return true
+    throw new ReplayStoreUnavailableError(RETRY_AFTER, { cause: error })
+  }
+
   return {
-    async claim(key: string, expiresAtMs: number): Promise<boolean> {
+    // No async function, race or finally: one promise settled by the reply or the deadline, whichever
+    // comes first, and one timer, cleared by the reply.
+    claim(key: string, expiresAtMs: number): Promise<boolean> {
       const ttl = Math.max(1, Math.ceil(expiresAtMs - Date.now()))
+      let pending: Promise<boolean>
       try {
         if (!client.ready()) throw new Error('Redis client is not connected')
-        return await withTimeout(client.setNx(`${prefix}${key}`, ttl), timeoutDuration)
+        pending = client.setNx(`${prefix}${key}`, ttl)
       } catch (error) {
-        report(error)
-        if (failOpen) return true
-        throw new ReplayStoreUnavailableError(RETRY_AFTER, { cause: error })
+        return settleNow(unavailable, error)
       }
+      return new Promise<boolean>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          settle(new Error(`Redis did not answer within ${timeoutDuration} ms`))
+        }, timeoutDuration)
+        const settle = (error: unknown): void => {
+          clearTimeout(timer)
+          try {
+            resolve(unavailable(error))
+          } catch (refusal) {
+            reject(refusal)
+          }
+        }
+        pending.then((claimed) => {
+          clearTimeout(timer)
+          resolve(claimed)
+        }, settle)
+      })
     },
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+/** `fail(error)` as a settled promise. */
+function settleNow(fail: (error: unknown) => boolean, error: unknown): Promise<boolean> {
+  try {
+    return Promise.resolve(fail(error))
+  } catch (refusal) {
+    return Promise.reject(refusal)
+  }
 }

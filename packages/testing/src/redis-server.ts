@@ -10,6 +10,8 @@ import { createConnection, createServer } from 'node:net'
 /** A running `redis-server`, from {@link startRedisServer}. */
 export interface RedisServer {
   readonly port: number
+  /** The process id of the running server (changes on {@link restart}), e.g. to pin it to a CPU core. */
+  readonly pid: number | undefined
   /** Kills the server (SIGKILL: as a crash would) and waits for it to exit. */
   kill(): Promise<void>
   /** Starts it again on the same port. */
@@ -55,6 +57,9 @@ export async function startRedisServer(): Promise<RedisServer> {
   }
   return {
     port,
+    get pid() {
+      return child.pid
+    },
     kill,
     async restart() {
       await kill()

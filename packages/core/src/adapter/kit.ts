@@ -74,10 +74,7 @@ export interface AdapterKit<C> {
    * else the Fetch `Request`, which `request()` returns (asked for only then: a framework may build it
    * on first access).
    */
-  either(
-    incoming: NodeRequestLike | undefined,
-    request: () => FetchRequestLike,
-  ): Promise<Auth<C> | undefined>
+  either(incoming: NodeRequestLike | undefined, request: () => FetchRequestLike): Promise<Auth<C> | undefined>
   /**
    * Writes {@link headersFor}(auth): on Node's response when there is one (its `writeHead` merges them
    * under the handler's own headers, and nothing is written once it was sent), else with `set`.
