@@ -28,6 +28,7 @@ import {
 } from './http.ts'
 import { hasTaskset } from './lib/proc.ts'
 import { flag, fmt, hasFlag, machine, median, ratio, table } from './lib/stats.ts'
+import { PASS_THROUGH } from './lib/variants.ts'
 import { FULL_MEMORY, type MemoryResult, memoryTable, QUICK_MEMORY, runMemory } from './memory.ts'
 import {
   ALGS,
@@ -122,6 +123,24 @@ if (http !== undefined) {
       verdict(rps >= 0.9),
       ratio(cpu),
       verdict(cpu >= 0.9),
+    ])
+    // Not targets: what any middleware costs in this framework, and what the gate costs beyond that.
+    const through = findRow(http, framework, PASS_THROUGH)
+    targetRows.push([
+      `(context) a pass-through middleware vs bare (${framework})`,
+      `${fmt(rowMedian(through, 'cpuUs'), 1)} vs ${fmt(rowMedian(bare, 'cpuUs'), 1)} µs/req`,
+      ratio(httpPairedRatio(through, bare, 'rps')),
+      '',
+      ratio(httpPairedRatio(through, bare, 'cpuUs')),
+      '',
+    ])
+    targetRows.push([
+      `(context) repeated-token route vs a pass-through middleware, the gate's own cost (${framework})`,
+      `${fmt(rowMedian(gate, 'cpuUs') - rowMedian(through, 'cpuUs'), 1)} µs/req more`,
+      ratio(httpPairedRatio(gate, through, 'rps')),
+      '',
+      ratio(httpPairedRatio(gate, through, 'cpuUs')),
+      '',
     ])
   }
   for (const framework of http.options.frameworks) {
