@@ -96,10 +96,15 @@ export function redisReplayStore(options: RedisReplayStoreOptions): ReplayStore 
         return settleNow(unavailable, error)
       }
       return new Promise<boolean>((resolve, reject) => {
+        // Whichever comes first settles the claim; the other is ignored (a reply or an error arriving
+        // after the deadline is not reported a second time).
+        let settled = false
         const timer = setTimeout(() => {
-          settle(new Error(`Redis did not answer within ${timeoutDuration} ms`))
+          fail(new Error(`Redis did not answer within ${timeoutDuration} ms`))
         }, timeoutDuration)
-        const settle = (error: unknown): void => {
+        const fail = (error: unknown): void => {
+          if (settled) return
+          settled = true
           clearTimeout(timer)
           try {
             resolve(unavailable(error))
@@ -108,9 +113,11 @@ export function redisReplayStore(options: RedisReplayStoreOptions): ReplayStore 
           }
         }
         pending.then((claimed) => {
+          if (settled) return
+          settled = true
           clearTimeout(timer)
           resolve(claimed)
-        }, settle)
+        }, fail)
       })
     },
   }

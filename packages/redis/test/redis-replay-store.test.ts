@@ -171,6 +171,27 @@ describe.each(KINDS)('redisReplayStore with $name', (kind) => {
     )
   })
 
+  it('reports a timed-out claim once, even when its command then fails', async () => {
+    const reported: unknown[] = []
+    const quick = redisReplayStore({ client, prefix, timeoutDuration: 200, onError: (e) => reported.push(e) })
+    server.pause()
+    try {
+      const result = await claim(quick, 'late', Date.now() + 60_000).catch((error: unknown) => error)
+      expect(result).toBeInstanceOf(ReplayStoreUnavailableError)
+      expect(reported).toHaveLength(1)
+      // The hung command now fails too (the connection is lost): the claim was already answered.
+      await server.kill()
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(reported).toHaveLength(1)
+    } finally {
+      await server.restart()
+    }
+    await until(
+      async () => claim(quick, `restarted-${Math.random()}`, Date.now() + 60_000).catch(() => false),
+      10_000,
+    )
+  })
+
   it('lets proofs through while Redis is down with failOpen, reporting each error', async () => {
     const reported: unknown[] = []
     const open = redisReplayStore({ client, prefix, failOpen: true, onError: (e) => reported.push(e) })

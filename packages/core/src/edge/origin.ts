@@ -70,7 +70,7 @@ export const DIRECT: EdgeSettings = Object.freeze({ publicOrigin: undefined, tru
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+)(?::([0-9]{1,5}))?$/
 
 // The last host that passed: a server sees the same one or two `Host` values on nearly every request.
-let lastValidHost = ''
+let lastValidHost: string | undefined
 
 /** Checks one `Host` (or forwarded host) value. @throws InvalidRequestError */
 export function checkHost(value: string): string {
