@@ -2,7 +2,7 @@
  * The verified-token cache (DESIGN §6). Vercel functions reuse one token for up to 90 minutes, so most
  * requests present a token that was already verified: a hit skips parsing and the signature check.
  *
- * - bounded LRU keyed by the exact token string;
+ * - bounded LRU of exact token strings, found by the token's last characters (see {@link keyOf});
  * - an entry never outlives the token's `exp` (nor `iat + maxTokenAge`), nor `maxAge`;
  * - the validity window (`exp`, `nbf`, with the clock tolerance) is re-checked on every hit;
  * - an entry is served only while its key is still in the issuer's JWKS and the JWKS is fresh;
@@ -32,8 +32,24 @@ export interface VerifiedToken {
 }
 
 interface Entry extends VerifiedToken {
+  /** The token, exactly: an entry serves this string only. */
+  readonly token: string
   /** ms epoch after which the entry is dropped (`maxAge`). */
   readonly dropAt: number
+}
+
+/** How many characters at the end of a token key it in the map. */
+const KEY_LENGTH = 32
+
+/**
+ * The map key of `token`: its last {@link KEY_LENGTH} characters, the end of the signature (192 random
+ * bits of a signed token). A `Map` hashes every character of a string key, and each request brings a
+ * fresh token string whose hash is not known yet: hashing a 1 KB token cost more than the rest of a
+ * cache hit. The entry still holds the whole token, compared exactly on every lookup: a token with the
+ * same last characters but any other byte is a miss (and, failing its signature, never enters the cache).
+ */
+function keyOf(token: string): string {
+  return token.length <= KEY_LENGTH ? token : token.slice(token.length - KEY_LENGTH)
 }
 
 /** Checks the `cache` option at construction. */
@@ -72,8 +88,11 @@ export class TokenCache {
   /** The verification of `token`, if it may be reused at `now` (ms epoch). */
   get(token: string, now: number): VerifiedToken | undefined {
     const recent = token === this.lastToken
-    const entry = recent ? this.lastEntry : this.entries.get(token)
-    if (entry === undefined) return undefined
+    // Not a string (`gate.verify()` from JavaScript): not cached; verification refuses it.
+    if (!recent && typeof token !== 'string') return undefined
+    const key = recent ? '' : keyOf(token)
+    const entry = recent ? this.lastEntry : this.entries.get(key)
+    if (entry === undefined || (!recent && entry.token !== token)) return undefined
     const seconds = Math.floor(now / 1000)
     if (
       now >= entry.dropAt ||
@@ -81,34 +100,36 @@ export class TokenCache {
       seconds < entry.validFrom ||
       !entry.keys.vouchesFor(entry.key, now)
     ) {
-      this.entries.delete(token)
+      this.entries.delete(recent ? keyOf(token) : key)
       if (recent) this.lastToken = this.lastEntry = undefined
       return undefined
     }
     if (!recent) {
-      this.entries.delete(token)
-      this.entries.set(token, entry)
+      this.entries.delete(key)
+      this.entries.set(key, entry)
       this.lastToken = token
       this.lastEntry = entry
     }
     return entry
   }
 
-  /** Remembers a verification made at `now` (ms epoch). */
   set(token: string, verified: VerifiedToken, now: number): void {
-    if (token === this.lastToken) this.lastToken = this.lastEntry = undefined
-    this.entries.delete(token)
-    this.entries.set(token, { ...verified, dropAt: now + this.options.maxAge })
+    const key = keyOf(token)
+    const replaced = this.entries.get(key)
+    if (token === this.lastToken || (replaced !== undefined && replaced.token === this.lastToken)) {
+      this.lastToken = this.lastEntry = undefined
+    }
+    this.entries.delete(key)
+    this.entries.set(key, { ...verified, token, dropAt: now + this.options.maxAge })
     if (this.entries.size > this.options.maxEntries) {
-      const oldest = this.entries.keys().next()
+      const oldest = this.entries.entries().next()
       if (oldest.done !== true) {
-        this.entries.delete(oldest.value)
-        if (oldest.value === this.lastToken) this.lastToken = this.lastEntry = undefined
+        this.entries.delete(oldest.value[0])
+        if (oldest.value[1].token === this.lastToken) this.lastToken = this.lastEntry = undefined
       }
     }
   }
 
-  /** Number of entries. */
   get size(): number {
     return this.entries.size
   }

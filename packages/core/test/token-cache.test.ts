@@ -149,6 +149,26 @@ describe('verified-token cache', () => {
     expect(hits()).toEqual([false, false, true, false, true, false])
   })
 
+  it('serves a cached verification to that exact token only, not to one that shares its end', async () => {
+    const { gate, hits } = setup()
+    const token = await issuer.mint()
+    await gate.verify(token)
+    // The same signature (so the same last characters) on another payload: a miss, refused on its own.
+    const [header, payload, signature] = token.split('.') as [string, string, string]
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+    const altered = Buffer.from(JSON.stringify({ ...claims, project: 'admin' })).toString('base64url')
+    await expectInvalidToken(gate.verify(`${header}.${altered}.${signature}`), 'signature')
+    // A token differing from the cached one in a single middle character, same length and same end.
+    const middle = token.length >> 1
+    const flipped = token[middle] === 'A' ? 'B' : 'A'
+    await expect(
+      gate.verify(`${token.slice(0, middle)}${flipped}${token.slice(middle + 1)}`),
+    ).rejects.toThrow()
+    // The cached verification is still there for the token itself.
+    await gate.verify(token)
+    expect(hits()).toEqual([false, true])
+  })
+
   it('reuses a verification for at most cache.maxAge', async () => {
     const { gate, clock, hits } = setup({ cache: { maxAge: 1000 } })
     const token = await issuer.mint()
