@@ -87,29 +87,23 @@ export class TokenCache {
 
   /** The verification of `token`, if it may be reused at `now` (ms epoch). */
   get(token: string, now: number): VerifiedToken | undefined {
-    const recent = token === this.lastToken
-    // Not a string (`gate.verify()` from JavaScript): not cached; verification refuses it.
-    if (!recent && typeof token !== 'string') return undefined
-    const key = recent ? '' : keyOf(token)
-    const entry = recent ? this.lastEntry : this.entries.get(key)
-    if (entry === undefined || (!recent && entry.token !== token)) return undefined
-    const seconds = Math.floor(now / 1000)
-    if (
-      now >= entry.dropAt ||
-      seconds >= entry.validUntil ||
-      seconds < entry.validFrom ||
-      !entry.keys.vouchesFor(entry.key, now)
-    ) {
-      this.entries.delete(recent ? keyOf(token) : key)
-      if (recent) this.lastToken = this.lastEntry = undefined
+    const last = this.lastEntry
+    if (last !== undefined && token === this.lastToken) {
+      if (usable(last, now)) return last
+      this.entries.delete(keyOf(token))
+      this.lastToken = this.lastEntry = undefined
       return undefined
     }
-    if (!recent) {
-      this.entries.delete(key)
-      this.entries.set(key, entry)
-      this.lastToken = token
-      this.lastEntry = entry
-    }
+    // Not a string (`gate.verify()` from JavaScript): not cached; verification refuses it.
+    if (typeof token !== 'string') return undefined
+    const key = keyOf(token)
+    const entry = this.entries.get(key)
+    if (entry === undefined || entry.token !== token) return undefined
+    this.entries.delete(key)
+    if (!usable(entry, now)) return undefined
+    this.entries.set(key, entry)
+    this.lastToken = token
+    this.lastEntry = entry
     return entry
   }
 
@@ -133,4 +127,15 @@ export class TokenCache {
   get size(): number {
     return this.entries.size
   }
+}
+
+/** Whether `entry` may still be served at `now`: its validity window, `maxAge`, and its key still published. */
+function usable(entry: Entry, now: number): boolean {
+  const seconds = Math.floor(now / 1000)
+  return (
+    now < entry.dropAt &&
+    seconds < entry.validUntil &&
+    seconds >= entry.validFrom &&
+    entry.keys.vouchesFor(entry.key, now)
+  )
 }

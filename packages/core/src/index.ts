@@ -9,6 +9,7 @@ export {
   type AdapterOptions,
   adapterKit,
   answerFor,
+  answerOrThrow,
   authorizeRequest,
   type GateSource,
   type NodeResponseHeaders,

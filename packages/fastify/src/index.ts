@@ -11,7 +11,7 @@ import {
   type AdapterOptions,
   type Auth,
   adapterKit,
-  answerFor,
+  answerOrThrow,
   type Gate,
   type GateOptions,
   type GateResponse,
@@ -190,10 +190,7 @@ export function requirePolicy<C>(
 }
 
 function refuse(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply | undefined {
-  if (reply.sent) return reply
-  const answer = answerFor(request, error)
-  if (answer === undefined) throw error
-  return send(reply, answer)
+  return reply.sent ? reply : send(reply, answerOrThrow(request, error))
 }
 
 function send(reply: FastifyReply, answer: GateResponse): FastifyReply {

@@ -9,7 +9,7 @@ import {
   type AdapterOptions,
   type Auth,
   adapterKit,
-  answerFor,
+  answerOrThrow,
   type ClaimsOf,
   type Gate,
   type GateOptions,
@@ -145,9 +145,7 @@ export function requirePolicy<C>(source: GateSource<C>, policy: PolicyInput<C>):
 
 /** Writes the core's answer unless the app asked for Koa's error handling (then the error is thrown). */
 function refuse(ctx: ParameterizedContext<AnyClaims>, error: unknown): void {
-  const answer = answerFor(ctx, error)
-  if (answer === undefined) throw error
-  write(ctx, answer)
+  write(ctx, answerOrThrow(ctx, error))
 }
 
 function write(ctx: ParameterizedContext<AnyClaims>, answer: GateResponse): void {

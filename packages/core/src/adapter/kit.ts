@@ -251,9 +251,7 @@ export function routeGuard<C>(
       authorizeRequest(carrier, gate, auth, compiled)
       return undefined
     } catch (error) {
-      const answer = answerFor(carrier, error)
-      if (answer === undefined) throw error
-      return answer
+      return answerOrThrow(carrier, error)
     }
   }
 }
@@ -281,4 +279,15 @@ export function authorizeRequest<C>(
 export function answerFor(carrier: object, error: unknown): GateResponse | undefined {
   const kit = (carrier as Carrier)[SLOT]
   return kit === undefined ? undefined : kit.answer(error)
+}
+
+/**
+ * {@link answerFor}, for adapters that hand the framework an error by throwing it: the answer to write,
+ * or `error` rethrown when it goes to the framework (`errors: 'framework'`, or not a refusal).
+ * @throws the `error` it was given, when there is no answer to write
+ */
+export function answerOrThrow(carrier: object, error: unknown): GateResponse {
+  const answer = answerFor(carrier, error)
+  if (answer === undefined) throw error
+  return answer
 }
