@@ -32,7 +32,7 @@ export function readAuthorization(request: GateRequest, errorOptions?: GateError
     let found: string | undefined
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const name = raw[i] as string
-      if (name.length === 13 && name.toLowerCase() === 'authorization') {
+      if (name.length === 13 && isAuthorization(name)) {
         if (found !== undefined) throw multiple(errorOptions)
         found = raw[i + 1] as string
       }
@@ -87,8 +87,45 @@ export function readCredentials(
   errorOptions: GateErrorOptions | undefined,
   schemes: readonly AuthScheme[],
 ): Credentials {
-  const value = readAuthorization(request, errorOptions)
-  if (hasQueryToken(request.url)) {
+  return parseCredentials(
+    readAuthorization(request, errorOptions),
+    request.url,
+    maxTokenLength,
+    errorOptions,
+    schemes,
+  )
+}
+
+/**
+ * {@link readCredentials} for one gate's settings, remembering the last `Authorization` value it parsed:
+ * a server sees the same token on request after request, and the same value gives the same credentials
+ * (the same token string, which the verified-token cache then recognises without comparing characters).
+ */
+export function credentialsReader(
+  maxTokenLength: number,
+  errorOptions: GateErrorOptions | undefined,
+  schemes: readonly AuthScheme[],
+): (request: GateRequest) => Credentials {
+  let lastValue: string | undefined
+  let last: Credentials | undefined
+  return (request) => {
+    const value = readAuthorization(request, errorOptions)
+    if (value === lastValue && last !== undefined && !hasQueryToken(request.url)) return last
+    const credentials = parseCredentials(value, request.url, maxTokenLength, errorOptions, schemes)
+    lastValue = value
+    last = credentials
+    return credentials
+  }
+}
+
+function parseCredentials(
+  value: string | undefined,
+  url: string,
+  maxTokenLength: number,
+  errorOptions: GateErrorOptions | undefined,
+  schemes: readonly AuthScheme[],
+): Credentials {
+  if (hasQueryToken(url)) {
     if (value !== undefined) {
       throw new InvalidRequestError(
         'multiple-methods',
@@ -134,9 +171,17 @@ export function checkTokenGrammar(token: string, errorOptions: GateErrorOptions 
 /** The accepted scheme `sent` names, compared case-insensitively (RFC 9110 §11.1). */
 function schemeOf(sent: string, schemes: readonly AuthScheme[]): AuthScheme | undefined {
   for (const scheme of schemes) {
+    if (sent === scheme) return scheme
+  }
+  for (const scheme of schemes) {
     if (sent.length === scheme.length && sent.toLowerCase() === scheme.toLowerCase()) return scheme
   }
   return undefined
+}
+
+/** A field name of 13 characters is `Authorization` in any case; the two spellings clients send, first. */
+function isAuthorization(name: string): boolean {
+  return name === 'authorization' || name === 'Authorization' || name.toLowerCase() === 'authorization'
 }
 
 /**

@@ -9,7 +9,6 @@ import {
   type AdapterOptions,
   type Auth,
   adapterKit,
-  answerFor,
   type ClaimsOf,
   type Gate,
   type GateOptions,
@@ -119,23 +118,31 @@ export function oidcGate(
 ): OidcGateMiddleware<AnyClaims> {
   const kit = adapterKit<AnyClaims>(gateOrOptions, options, 'express')
   const { gate } = kit
+  const pass = (req: Request, res: Response, next: NextFunction, auth: Auth | undefined): void => {
+    if (res.headersSent) return
+    if (auth !== undefined) {
+      req.auth = auth as RequestAuth
+      kit.writeHeaders(auth, res)
+    }
+    next()
+  }
+  const refuse = (res: Response, next: NextFunction, error: unknown): void => {
+    if (res.headersSent) return
+    const answer = kit.answer(error)
+    if (answer === undefined) next(error)
+    else sendNode(res, answer)
+  }
   const middleware: RequestHandler = (req, res, next) => {
     kit.attach(req)
-    // Express 4 does not await middleware: settle here, calling `next` once. Nothing is written once an
-    // answer was sent (a timeout middleware answered first), and nothing escapes as an unhandled rejection.
-    kit
-      .node(req, req.originalUrl)
+    const result = kit.node(req, req.originalUrl)
+    // A cached token is known at once: go on in this tick. Otherwise settle here, calling `next` once
+    // (Express 4 does not await middleware): nothing is written once an answer was sent (a timeout
+    // middleware answered first), and nothing escapes as an unhandled rejection.
+    if (!(result instanceof Promise)) return pass(req, res, next, result)
+    result
       .then(
-        (auth) => {
-          if (res.headersSent) return
-          if (auth !== undefined) {
-            req.auth = auth as RequestAuth
-            const headers = kit.headersFor(auth)
-            for (const name in headers) res.setHeader(name, headers[name] as string)
-          }
-          next()
-        },
-        (error) => refuse(req, res, next, error),
+        (auth) => pass(req, res, next, auth),
+        (error) => refuse(res, next, error),
       )
       .catch(next)
   }
@@ -167,11 +174,4 @@ export function requirePolicy<C>(source: GateSource<C>, policy: PolicyInput<C>):
     if (answer === undefined) next()
     else sendNode(res, answer)
   }
-}
-
-const refuse = (req: Request, res: Response, next: NextFunction, error: unknown): void => {
-  if (res.headersSent) return
-  const answer = answerFor(req, error)
-  if (answer === undefined) next(error)
-  else sendNode(res, answer)
 }

@@ -156,7 +156,8 @@ async function setup(fastify: FastifyInstance, kit: AdapterKit<AnyClaims>): Prom
     kit.attach(request)
     const policy = request.routeOptions.config.policy as Parameters<typeof kit.node>[2]
     try {
-      const auth = await kit.node(request.raw, request.url, policy)
+      const result = kit.node(request.raw, request.url, policy)
+      const auth = result instanceof Promise ? await result : result
       if (auth === undefined || reply.sent) return
       request.auth = auth as RequestAuth
       reply.headers(kit.headersFor(auth))

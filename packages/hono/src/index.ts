@@ -25,7 +25,7 @@ import {
   toResponse,
   type VercelClaims,
 } from '@oidc-gate/core'
-import type { Context, MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler, Next } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
@@ -112,22 +112,22 @@ export function oidcGate(
 ): OidcGateMiddleware<AnyClaims> {
   const kit = adapterKit<AnyClaims>(gateOrOptions, options, 'hono')
   const { gate } = kit
-  const middleware: MiddlewareHandler = async (c, next) => {
-    kit.attach(c)
-    // On Node (@hono/node-server) read Node's request: every raw `Authorization` line is seen and no
-    // Fetch Headers (nor Hono's request wrapper) are built. Elsewhere, the Web-standard request.
-    const env = c.env as NodeEnv | undefined
-    let auth: Auth | undefined
-    try {
-      auth = await kit.either(env?.incoming, () => c.req.raw)
-    } catch (error) {
-      return refuse(c, error)
-    }
+  const proceed = (c: Context, next: Next, auth: Auth | undefined): Promise<void> => {
     if (auth !== undefined) {
       c.set('auth', auth)
-      kit.writeHeaders(auth, c.header, env?.outgoing)
+      kit.writeHeaders(auth, (c.env as NodeEnv | undefined)?.outgoing ?? c.header)
     }
-    await next()
+    return next()
+  }
+  const middleware: MiddlewareHandler = (c, next) => {
+    kit.attach(c)
+    const result = kit.either((c.env as NodeEnv | undefined)?.incoming, () => c.req.raw)
+    // A cached token is known at once: go on without a promise of our own.
+    if (!(result instanceof Promise)) return proceed(c, next, result)
+    return result.then(
+      (auth) => proceed(c, next, auth),
+      (error) => refuse(c, error),
+    )
   }
   const bound = (policy: PolicyInput<AnyClaims>) => requirePolicy(gate, policy)
   return Object.assign(middleware, { gate, requirePolicy: bound })

@@ -20,7 +20,7 @@ import {
   routeGuard,
   type VercelClaims,
 } from '@oidc-gate/core'
-import type { Middleware, ParameterizedContext } from 'koa'
+import type { Middleware, Next, ParameterizedContext } from 'koa'
 
 /**
  * The state set by {@link oidcGate}, typed by the claims of the gate's issuers: use it as the app's or
@@ -102,19 +102,26 @@ export function oidcGate(
 ): OidcGateMiddleware<AnyClaims> {
   const kit = adapterKit<AnyClaims>(gateOrOptions, options, 'koa')
   const { gate } = kit
-  const middleware: Middleware<State> = async (ctx, next) => {
-    kit.attach(ctx)
-    let auth: Auth | undefined
-    try {
-      auth = await kit.node(ctx.req, ctx.originalUrl)
-    } catch (error) {
-      return refuse(ctx, error)
-    }
+  const proceed = (
+    ctx: ParameterizedContext<State>,
+    next: Next,
+    auth: Auth | undefined,
+  ): Promise<unknown> => {
     if (auth !== undefined) {
       ctx.state.auth = auth
-      ctx.set(kit.headersFor(auth))
+      kit.writeHeaders(auth, ctx.res)
     }
-    await next()
+    return next()
+  }
+  const middleware: Middleware<State> = (ctx, next) => {
+    kit.attach(ctx)
+    const result = kit.node(ctx.req, ctx.originalUrl)
+    // A cached token is known at once: go on without a promise of our own.
+    if (!(result instanceof Promise)) return proceed(ctx, next, result)
+    return result.then(
+      (auth) => proceed(ctx, next, auth),
+      (error) => refuse(ctx, error),
+    )
   }
   const bound = (policy: PolicyInput<AnyClaims>) => requirePolicy(gate, policy)
   return Object.assign(middleware, { gate, requirePolicy: bound })

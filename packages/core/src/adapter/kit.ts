@@ -6,14 +6,20 @@
  */
 
 import type { Auth } from '../auth.js'
-import { authenticatedHeaders, NO_STORE } from '../dpop/response-headers.js'
+import { authenticatedHeaders, NO_STORE, writeAuthenticatedHeaders } from '../dpop/response-headers.js'
 import { type FetchRequestLike, fromFetch } from '../edge/fetch.js'
 import { fromNode, type NodeRequestLike } from '../edge/node.js'
 import type { GateRequest } from '../edge/request.js'
 import { type GateResponse, toResponse } from '../edge/response.js'
 import { isGateError } from '../errors.js'
 import { createGate } from '../gate/create-gate.js'
-import type { Gate, GateOptions, PolicyInput } from '../gate/types.js'
+import {
+  AUTHENTICATE_NOW,
+  type Gate,
+  type GateOptions,
+  type InternalGate,
+  type PolicyInput,
+} from '../gate/types.js'
 import type { CompiledPolicy } from '../policy/types.js'
 
 /** Options every adapter's `oidcGate()` takes, besides the gate. */
@@ -47,7 +53,9 @@ export interface AdapterKit<C> {
   readonly delegate: boolean
   /**
    * Records on the framework's request object that this adapter handled it, for `requirePolicy()` and
-   * {@link answerFor} further down the chain.
+   * {@link answerFor} further down the chain. Only an adapter with `optional: true` or `errors:
+   * 'framework'` writes anything: a request without a mark whose `auth` this gate produced went through
+   * an adapter with the defaults.
    */
   attach(carrier: object): void
   /**
@@ -61,26 +69,35 @@ export interface AdapterKit<C> {
   /** The headers of the response to `auth`: {@link headers}, and `DPoP-Nonce` when a new one is due. */
   headersFor(auth: Auth): Readonly<Record<string, string>>
   /**
-   * Authenticates a Node request. Rejects with a `GateError`, or, for a request of the gate's
-   * protected-resource metadata, with an answer that {@link answer} turns into the 200 to write: adapters
-   * write it the way they write a refusal. Never throws synchronously (the gate doesn't).
+   * Authenticates a Node request: the `Auth` itself when the answer is known at once (a cached token;
+   * `undefined` for a request let through by `optional`), else a promise of it. Await it, or test for a
+   * promise: an adapter that goes on synchronously spares the framework a tick on every cached request.
+   * A refusal is a rejected promise with a `GateError`; a request of the gate's protected-resource
+   * metadata rejects with an answer that {@link answer} turns into the 200 to write, so adapters write it
+   * the way they write a refusal. Never throws.
    */
-  node(req: NodeRequestLike, url?: string, policy?: CompiledPolicy): Promise<Auth<C> | undefined>
-  /** Authenticates a Fetch request, as {@link node} does. Never throws synchronously. */
-  fetch(request: FetchRequestLike, policy?: CompiledPolicy): Promise<Auth<C> | undefined>
+  node(req: NodeRequestLike, url?: string, policy?: CompiledPolicy): Authenticated<C>
+  /** Authenticates a Fetch request, as {@link node} does. Never throws. */
+  fetch(request: FetchRequestLike, policy?: CompiledPolicy): Authenticated<C>
   /**
    * For Fetch frameworks that may run on Node (Hono on @hono/node-server): authenticates Node's request
    * when the server hands it over (every raw `Authorization` line is seen, no Fetch `Headers` is built),
    * else the Fetch `Request`, which `request()` returns (asked for only then: a framework may build it
    * on first access).
    */
-  either(incoming: NodeRequestLike | undefined, request: () => FetchRequestLike): Promise<Auth<C> | undefined>
+  either(incoming: NodeRequestLike | undefined, request: () => FetchRequestLike): Authenticated<C>
   /**
-   * Writes {@link headersFor}(auth): on Node's response when there is one (its `writeHead` merges them
-   * under the handler's own headers, and nothing is written once it was sent), else with `set`.
+   * Writes {@link headersFor}(auth): on Node's response (its `writeHead` merges them under the handler's
+   * own headers, and nothing is written once it was sent), or with a `set(name, value)` function.
    */
-  writeHeaders(auth: Auth, set: (name: string, value: string) => unknown, res?: NodeResponseHeaders): void
+  writeHeaders(auth: Auth, target: NodeResponseHeaders | ((name: string, value: string) => unknown)): void
 }
+
+/**
+ * What {@link AdapterKit.node} returns: the `Auth` (or `undefined`, with `optional`) when it is known at
+ * once, else a promise of it.
+ */
+export type Authenticated<C> = Auth<C> | undefined | Promise<Auth<C> | undefined>
 
 /** The part of Node's `ServerResponse` {@link AdapterKit.writeHeaders} uses. */
 export interface NodeResponseHeaders {
@@ -119,20 +136,24 @@ export function adapterKit<C>(
     throw new TypeError(`oidcGate() (${adapter}): errors must be "respond" or "framework"`)
   }
   const plain = { optional }
+  const authenticate: InternalGate<C>[typeof AUTHENTICATE_NOW] =
+    (gate as Partial<InternalGate<C>>)[AUTHENTICATE_NOW] ??
+    ((request, opts) => gate.authenticate(request, opts ?? {}))
   const call = (request: GateRequest, policy: CompiledPolicy | undefined) =>
-    gate.authenticate(request, policy === undefined ? plain : { optional, policy })
+    authenticate(request, policy === undefined ? plain : { optional, policy })
   const delegate = errors === 'framework'
+  const marks = optional || delegate
   const kit: AdapterKit<C> = {
     gate,
     delegate,
     headers: NO_STORE,
     headersFor: authenticatedHeaders,
     attach(carrier) {
-      ;(carrier as Carrier)[SLOT] = kit as AdapterKit<unknown>
+      if (marks) (carrier as Carrier)[SLOT] = kit as AdapterKit<unknown>
     },
     answer: (error) => {
-      if (error instanceof ServedByGate) return error.response
-      return delegate || !isGateError(error) ? undefined : toResponse(error)
+      if (delegate) return error instanceof ServedByGate ? error.response : undefined
+      return defaultAnswer(error)
     },
     node: (req, url, policy) =>
       served(gate, req.method ?? 'GET', url ?? req.url ?? '/') ?? call(fromNode(req, gate, url), policy),
@@ -140,13 +161,9 @@ export function adapterKit<C>(
       served(gate, request.method, request.url) ?? call(fromFetch(request, gate), policy),
     either: (incoming, request) =>
       incoming?.rawHeaders === undefined ? kit.fetch(request()) : kit.node(incoming),
-    writeHeaders(auth, set, res) {
-      if (res?.headersSent === true) return
-      const headers = authenticatedHeaders(auth)
-      for (const name in headers) {
-        if (res === undefined) set(name, headers[name] as string)
-        else res.setHeader(name, headers[name] as string)
-      }
+    writeHeaders(auth, target) {
+      if (typeof target === 'function') writeAuthenticatedHeaders(auth, { setHeader: target })
+      else if (!target.headersSent) writeAuthenticatedHeaders(auth, target)
     },
   }
   return kit
@@ -161,8 +178,15 @@ class ServedByGate {
   constructor(readonly response: GateResponse) {}
 }
 
+/** The answer of an adapter with `errors: 'respond'` (the default); `undefined` for what is not a refusal. */
+function defaultAnswer(error: unknown): GateResponse | undefined {
+  if (error instanceof ServedByGate) return error.response
+  return isGateError(error) ? toResponse(error) : undefined
+}
+
 function served<C>(gate: Gate<C>, method: string, target: string): Promise<never> | undefined {
-  const response = gate.protectedResource?.respond(method, target)
+  if (gate.protectedResource === undefined) return undefined
+  const response = gate.protectedResource.respond(method, target)
   return response === undefined ? undefined : Promise.reject(new ServedByGate(response))
 }
 
@@ -258,7 +282,8 @@ export function routeGuard<C>(
 
 /**
  * Applies a route policy to a request that went through `oidcGate()`.
- * @throws GateError (401, 403); a plain `Error` naming the mistake when no `oidcGate()` ran before.
+ * @throws GateError (401, 403); a plain `Error` naming the mistake when no `oidcGate()` ran before (no
+ * `auth`, and no mark of an adapter with `optional` or `errors: 'framework'`).
  */
 export function authorizeRequest<C>(
   carrier: object,
@@ -266,7 +291,7 @@ export function authorizeRequest<C>(
   auth: Auth<C> | undefined | null,
   policy: CompiledPolicy,
 ): void {
-  if ((carrier as Carrier)[SLOT] === undefined) {
+  if ((auth === undefined || auth === null) && (carrier as Carrier)[SLOT] === undefined) {
     throw new Error('requirePolicy() needs oidcGate() earlier in the chain (or the plugin in this context)')
   }
   gate.authorize(auth ?? undefined, policy)
@@ -274,11 +299,12 @@ export function authorizeRequest<C>(
 
 /**
  * The answer to a refusal raised after `oidcGate()` (by `requirePolicy()`), written the way that
- * `oidcGate()` was told to: `undefined` when the error goes to the framework.
+ * `oidcGate()` was told to: `undefined` when the error goes to the framework. An adapter with the
+ * defaults leaves no mark (see {@link AdapterKit.attach}), and its answer is the default one.
  */
 export function answerFor(carrier: object, error: unknown): GateResponse | undefined {
   const kit = (carrier as Carrier)[SLOT]
-  return kit === undefined ? undefined : kit.answer(error)
+  return kit === undefined ? defaultAnswer(error) : kit.answer(error)
 }
 
 /**

@@ -72,22 +72,26 @@ type Authenticate = (subject: never, options?: never) => Promise<unknown>
  * Wraps `run` (the gate's `authenticate` or `verify`) in the tracing channel. On a runtime without
  * `node:diagnostics_channel`, returns `run` itself.
  */
+/** Whether anyone listens on a channel of `tracingChannel('oidc-gate:authenticate')` now. */
+export function tracing(): boolean {
+  const channels = gateChannels()?.authenticate
+  return channels !== undefined && listened(channels)
+}
+
+// Read one by one: an APM may subscribe to some of the five channels only.
+const listened = ({ start, end, asyncStart, asyncEnd, error }: TracingChannels): boolean =>
+  start.hasSubscribers ||
+  end.hasSubscribers ||
+  asyncStart.hasSubscribers ||
+  asyncEnd.hasSubscribers ||
+  error.hasSubscribers
+
 export function traced<F extends Authenticate>(kind: AuthenticateTrace['kind'], run: F): F {
   const channels = gateChannels()?.authenticate
   if (channels === undefined) return run
-  const { start, end, asyncStart, asyncEnd, error } = channels
   const call = run as unknown as (subject: unknown, options: unknown) => Promise<Auth | undefined>
   return ((subject: unknown, options: unknown) => {
-    // Read one by one: an APM may subscribe to some of the five channels only.
-    if (
-      !start.hasSubscribers &&
-      !end.hasSubscribers &&
-      !asyncStart.hasSubscribers &&
-      !asyncEnd.hasSubscribers &&
-      !error.hasSubscribers
-    ) {
-      return call(subject, options)
-    }
+    if (!listened(channels)) return call(subject, options)
     return trace(channels, { kind }, () => call(subject, options))
   }) as unknown as F
 }

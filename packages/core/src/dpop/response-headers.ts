@@ -24,3 +24,24 @@ export function authenticatedHeaders(auth: Auth): Readonly<Record<string, string
     ? NO_STORE
     : { ...NO_STORE, 'dpop-nonce': nonce, 'access-control-expose-headers': 'DPoP-Nonce' }
 }
+
+/**
+ * Sets {@link authenticatedHeaders}(auth) on `target` (Node's `ServerResponse`, or anything with a
+ * `setHeader`), without going through an object of headers in the common case.
+ *
+ * @example
+ * ```ts
+ * writeAuthenticatedHeaders(auth, res)
+ * ```
+ */
+export function writeAuthenticatedHeaders(
+  auth: Auth,
+  target: { setHeader(name: string, value: string): unknown },
+): void {
+  const headers = authenticatedHeaders(auth)
+  if (headers === NO_STORE) {
+    target.setHeader('cache-control', 'no-store')
+    return
+  }
+  for (const name in headers) target.setHeader(name, headers[name] as string)
+}

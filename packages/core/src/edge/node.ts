@@ -52,15 +52,37 @@ export type EdgeSource = EdgeOptions | { readonly edge: EdgeSettings }
 export function fromNode(req: NodeRequestLike, source?: EdgeSource, url?: string): GateRequest {
   const settings = edgeSettings(source)
   const target = targetOf(url ?? req.url ?? '/')
-  const socket = req.socket
-  const scheme = socket?.encrypted === true ? 'https' : 'http'
-  const { headers, rawHeaders } = req
+  const scheme = req.socket?.encrypted === true ? 'https' : 'http'
   const method = req.method ?? 'GET'
   try {
-    const origin = requestOrigin(req as GateRequest, scheme, fallbackHost(socket), settings)
-    return { method, url: origin + target, headers, rawHeaders }
+    const origin = requestOrigin(req as GateRequest, scheme, () => fallbackHost(req.socket), settings)
+    return new NodeRequest(req, method, origin + target, undefined)
   } catch (error) {
-    return { method, url: target, headers, rawHeaders, refusal: error as GateError }
+    return new NodeRequest(req, method, target, error as GateError)
+  }
+}
+
+/**
+ * The neutral request of a Node request. `headers` is read from the Node request when asked for: Node
+ * builds `req.headers` on first access, and the gate reads `rawHeaders` (every field line, in order), so
+ * a route that reads no header itself never pays for that object.
+ */
+class NodeRequest implements GateRequest {
+  readonly rawHeaders: readonly string[] | undefined
+  readonly #req: NodeRequestLike
+
+  constructor(
+    req: NodeRequestLike,
+    readonly method: string,
+    readonly url: string,
+    readonly refusal: GateError | undefined,
+  ) {
+    this.#req = req
+    this.rawHeaders = req.rawHeaders
+  }
+
+  get headers(): Readonly<Record<string, HeaderValue>> {
+    return this.#req.headers
   }
 }
 

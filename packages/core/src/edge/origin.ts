@@ -83,13 +83,14 @@ export function checkHost(value: string): string {
 
 /**
  * The origin of `request`, whose own URL was built from the connection: `scheme` (`http`/`https`) and
- * `host` (the `Host` header, or a fallback the caller chose when there is none).
+ * `host` (the `Host` header, or a fallback the caller chose when there is none: a string, or a function
+ * asked only then).
  * @throws InvalidRequestError for a malformed or repeated `Host`, or malformed trusted proxy headers.
  */
 export function requestOrigin(
   request: GateRequest,
   scheme: string,
-  fallbackHost: string,
+  fallbackHost: string | (() => string),
   settings: EdgeSettings,
 ): string {
   if (settings.publicOrigin !== undefined) {
@@ -107,11 +108,12 @@ export function requestOrigin(
   return `${scheme}://${host}`
 }
 
-function hostOf(request: GateRequest, fallbackHost: string): string {
+function hostOf(request: GateRequest, fallbackHost: string | (() => string)): string {
   const lines = headerLines(request, 'host')
   if (lines.length > 1) throw malformedHost()
   const host = lines[0]
-  return host === undefined || host === '' ? fallbackHost : checkHost(host)
+  if (host !== undefined && host !== '') return checkHost(host)
+  return typeof fallbackHost === 'string' ? fallbackHost : fallbackHost()
 }
 
 interface Forwarded {

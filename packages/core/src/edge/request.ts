@@ -57,3 +57,18 @@ export function headerLines(request: GateRequest, name: string): readonly string
   if (value === undefined) return []
   return typeof value === 'string' ? [value] : value
 }
+
+/**
+ * `request` with some fields replaced: a plain object with every field copied, where a spread would
+ * miss a field read on access (the `headers` of `fromNode()`).
+ */
+export function withRequest(request: GateRequest, changes: Partial<GateRequest>): GateRequest {
+  return {
+    method: request.method,
+    url: request.url,
+    headers: request.headers,
+    rawHeaders: request.rawHeaders,
+    refusal: request.refusal,
+    ...changes,
+  }
+}

@@ -5,24 +5,27 @@
 
 import type { Auth } from '../auth.js'
 import { resolveCacheOptions, TokenCache } from '../cache.js'
-import { traced } from '../diagnostics/trace.js'
+import { traced, tracing } from '../diagnostics/trace.js'
+import type { GateRequest } from '../edge/request.js'
 import { CredentialsMissingError, GateError, InvalidTokenError } from '../errors.js'
 import { emitter, listening } from '../events.js'
-import { readCredentials } from '../extract.js'
+import { type Credentials, credentialsReader } from '../extract.js'
 import type { IssuerProfile } from '../issuers/profile.js'
 import { resolveMock } from '../mock/options.js'
 import type { PolicyDecision } from '../policy/types.js'
 import { buildIssuerRegistry } from './issuer-registry.js'
 import { resolveGateSettings } from './options.js'
-import { createPipeline } from './pipeline.js'
+import { createPipeline, promised } from './pipeline.js'
 import { gatePolicies } from './policies.js'
-import type {
-  AuthenticateOptions,
-  AuthenticateRequestOptions,
-  ClaimsOf,
-  Gate,
-  GateOptions,
-  PolicyInput,
+import {
+  AUTHENTICATE_NOW,
+  type AuthenticateOptions,
+  type AuthenticateRequestOptions,
+  type ClaimsOf,
+  type Gate,
+  type GateOptions,
+  type InternalGate,
+  type PolicyInput,
 } from './types.js'
 
 /**
@@ -78,27 +81,36 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
   })
   type C = ClaimsOf<P>
 
-  const gate: Gate<C> = {
-    // The overloads of `Gate.authenticate` narrow the result on `optional`.
-    authenticate: traced('request', ((request, opts?: AuthenticateRequestOptions<C>) => {
-      let credentials: ReturnType<typeof readCredentials>
-      try {
-        if (request.refusal !== undefined) throw request.refusal
-        credentials =
-          mock?.credentials ?? readCredentials(request, maxTokenLength, challenge, settings.dpop.schemes)
-      } catch (error) {
-        // Optional authentication lets anonymous requests through, unless this request needs a policy.
-        if (
-          opts?.optional === true &&
-          opts.policy === undefined &&
-          error instanceof CredentialsMissingError
-        ) {
-          return Promise.resolve(undefined)
-        }
-        return pipeline.rejected(error)
+  const readCredentials = credentialsReader(maxTokenLength, challenge, settings.dpop.schemes)
+  // The request path without a promise for a cached token (the adapters' `kit.node()`): the `Auth`, or
+  // `undefined` for a request let through by `optional`; otherwise the promise `authenticate` returns.
+  const authenticateNow = (
+    request: GateRequest,
+    opts?: AuthenticateRequestOptions<C>,
+  ): Auth<C> | undefined | Promise<Auth<C> | undefined> => {
+    let credentials: Credentials
+    try {
+      if (request.refusal !== undefined) throw request.refusal
+      credentials = mock?.credentials ?? readCredentials(request)
+    } catch (error) {
+      // Optional authentication lets anonymous requests through, unless this request needs a policy.
+      if (opts?.optional === true && opts.policy === undefined && error instanceof CredentialsMissingError) {
+        return undefined
       }
-      return pipeline.run(credentials, request, opts?.policy, mock?.credentials === undefined)
-    }) as Gate<C>['authenticate']),
+      return pipeline.rejected(error)
+    }
+    return pipeline.runNow(credentials, request, opts?.policy, mock?.credentials === undefined) as
+      | Auth<C>
+      | Promise<Auth<C>>
+  }
+
+  const gate: Gate<C> & InternalGate<C> = {
+    // The overloads of `Gate.authenticate` narrow the result on `optional`.
+    authenticate: traced('request', ((request, opts?: AuthenticateRequestOptions<C>) =>
+      promised(authenticateNow(request, opts))) as Gate<C>['authenticate']),
+    // Traced calls keep their promise, so that a tracer sees every request start and settle.
+    [AUTHENTICATE_NOW]: (request, opts) =>
+      tracing() ? gate.authenticate(request, opts ?? {}) : authenticateNow(request, opts),
     verify: traced('token', (token: string, opts?: AuthenticateOptions<C>) => {
       return pipeline.run({ scheme: 'Bearer', token }, undefined, opts?.policy) as Promise<Auth<C>>
     }),

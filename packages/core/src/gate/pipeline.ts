@@ -46,6 +46,16 @@ export interface Pipeline {
     policy: unknown,
     grammar?: boolean,
   ): Promise<Auth>
+  /**
+   * {@link run}, answering a cache hit with the `Auth` itself rather than a promise of it; anything else
+   * (a verification, a refusal) is the promise `run` returns. Never throws.
+   */
+  runNow(
+    credentials: Credentials,
+    request: GateRequest | undefined,
+    policy: unknown,
+    grammar?: boolean,
+  ): Auth | Promise<Auth>
   /** Whether `auth` was produced by this gate (not set on the request by another middleware). */
   produced(auth: Auth): boolean
   /** Turns anything thrown on the request path into a `GateError` carrying the gate's challenge. */
@@ -104,29 +114,37 @@ export function createPipeline(ctx: PipelineContext): Pipeline {
     }
   }
 
-  return {
-    run(credentials, request, perRequest, grammar) {
-      let policy: CompiledPolicy | undefined
-      let now: number
-      try {
-        policy = policies.forRequest(perRequest as CompiledPolicy | undefined)
-        now = clock()
-        const hit = cache?.get(credentials.token, now)
-        if (hit !== undefined) {
-          // The cache holds the token's verification, never a proof: the sender constraint runs again.
-          const constrained = ctx.dpop.constrain(hit.auth, credentials, request, now)
-          if (constrained === hit.auth) return Promise.resolve(admit(hit.auth, policy, true))
-          return Promise.resolve(constrained).then((auth) => admit(auth, policy, true), rejected)
-        }
-        if (grammar === true) checkTokenGrammar(credentials.token, ctx.challenge)
-      } catch (caught) {
-        return rejected(caught)
+  const runNow: Pipeline['runNow'] = (credentials, request, perRequest, grammar) => {
+    let policy: CompiledPolicy | undefined
+    let now: number
+    try {
+      policy = policies.forRequest(perRequest as CompiledPolicy | undefined)
+      now = clock()
+      const hit = cache?.get(credentials.token, now)
+      if (hit !== undefined) {
+        // The cache holds the token's verification, never a proof: the sender constraint runs again.
+        const constrained = ctx.dpop.constrain(hit.auth, credentials, request, now)
+        if (constrained === hit.auth) return admit(hit.auth, policy, true)
+        return Promise.resolve(constrained).then((auth) => admit(auth, policy, true), rejected)
       }
-      return verifyAndAdmit(credentials, request, policy, now)
-    },
+      if (grammar === true) checkTokenGrammar(credentials.token, ctx.challenge)
+    } catch (caught) {
+      return rejected(caught)
+    }
+    return verifyAndAdmit(credentials, request, policy, now)
+  }
+
+  return {
+    run: (credentials, request, policy, grammar) => promised(runNow(credentials, request, policy, grammar)),
+    runNow,
     // Every `Auth` of this gate is stamped with its verification context (../auth-stamp.ts).
     produced: (auth) => producerOf(auth) === ctx.verify,
     fail,
     rejected,
   }
+}
+
+/** `value` as a promise: itself when it is one. */
+export function promised<T>(value: T | Promise<T>): Promise<T> {
+  return value instanceof Promise ? value : Promise.resolve(value)
 }

@@ -7,7 +7,7 @@
 import type { Auth } from '../auth.js'
 import { type FetchRequestLike, fromFetch } from '../edge/fetch.js'
 import { fromNode, type NodeRequestLike } from '../edge/node.js'
-import { type GateRequest, type HeaderValue, headerLines } from '../edge/request.js'
+import { type GateRequest, type HeaderValue, headerLines, withRequest } from '../edge/request.js'
 import { InvalidRequestError } from '../errors.js'
 import type { AuthenticateOptions, Gate } from '../gate/types.js'
 import { type ClosableConnection, closeAt } from './expiry.js'
@@ -195,7 +195,7 @@ function withProtocolToken(
   try {
     token = protocolToken(request, limits, supported)
   } catch (error) {
-    return { ...request, refusal: asRefusal(error) }
+    return withRequest(request, { refusal: asRefusal(error) })
   }
   return token === undefined ? request : withAuthorization(request, `Bearer ${token}`)
 }
@@ -231,7 +231,7 @@ function withAuthorization(request: GateRequest, value: string): GateRequest {
   if (typeof (headers as Headers).get === 'function') {
     const copy = new Headers(headers as Headers)
     copy.set('authorization', value)
-    return { ...request, headers: copy }
+    return withRequest(request, { headers: copy })
   }
   const {
     authorization: _lower,
@@ -247,7 +247,7 @@ function withAuthorization(request: GateRequest, value: string): GateRequest {
     }
     raw.push('Authorization', value)
   }
-  return { ...request, headers: { ...others, authorization: value }, rawHeaders: raw }
+  return withRequest(request, { headers: { ...others, authorization: value }, rawHeaders: raw })
 }
 
 function asRefusal(error: unknown): InvalidRequestError {
