@@ -7,6 +7,7 @@ export {
 export {
   type AdapterKit,
   type AdapterOptions,
+  type Authenticated,
   adapterKit,
   answerFor,
   answerOrThrow,

@@ -14,10 +14,12 @@ import {
   AUTHENTICATE_CHANNEL,
   type Auth,
   adapterKit,
+  answerFor,
   createGate,
   fromNode,
   type Gate,
   type GateError,
+  InvalidTokenError,
   routeGuard,
   type VercelClaims,
   vercel,
@@ -120,6 +122,43 @@ describe('the adapter kit on a cached token', () => {
   })
 })
 
+describe('a gate the kit did not see createGate() make', () => {
+  it("keeps a wrapped copy's own authenticate, cached token or not", async () => {
+    const denied = new Set<string>()
+    const wrapped: Gate<VercelClaims> = {
+      ...gate,
+      authenticate: ((request: Parameters<Gate['authenticate']>[0], opts?: object) =>
+        gate.authenticate(request, opts ?? {}).then((auth) => {
+          if (auth !== undefined && denied.has(auth.claims.sub)) {
+            throw new InvalidTokenError('verification-failed', 'token revoked')
+          }
+          return auth
+        })) as Gate<VercelClaims>['authenticate'],
+    }
+    const kit = adapterKit(wrapped, undefined, 'test')
+    const { server, send } = await serve((req) => kit.node(req))
+    try {
+      const first = await send('/a', { authorization: `Bearer ${token}` })
+      expect(first.settled).toHaveProperty('profile', 'vercel')
+      denied.add((first.settled as Auth).claims.sub)
+      const second = await send('/a', { authorization: `Bearer ${token}` })
+      expect(second.result).toBeInstanceOf(Promise)
+      expect((second.settled as GateError).message).toBe('token revoked')
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('turns another kind of promise into a native one, so no adapter mistakes it for the Auth', async () => {
+    // biome-ignore lint/suspicious/noThenProperty: a promise of another kind is what this test is about.
+    const thenable = { then: (resolve: (value: unknown) => void) => resolve('from a thenable') }
+    const double = { ...gate, authenticate: () => thenable } as unknown as Gate<VercelClaims>
+    const result = adapterKit(double, undefined, 'test').node({ method: 'GET', url: '/', headers: {} })
+    expect(result).toBeInstanceOf(Promise)
+    expect(await result).toBe('from a thenable')
+  })
+})
+
 describe('the last Authorization value', () => {
   it('is parsed once, and a query token beside it is still a 400', async () => {
     const kit = adapterKit(gate, undefined, 'test')
@@ -195,6 +234,15 @@ describe('the mark an adapter leaves on the request', () => {
       adapterKit(gate, options, 'test').attach(carrier)
       expect(Object.getOwnPropertySymbols(carrier)).toEqual([SLOT])
     }
+  })
+
+  it('of an outer adapter is cleared by an inner one with the defaults, whose refusals it answers', async () => {
+    const carrier = {}
+    adapterKit(gate, { optional: true, errors: 'framework' }, 'outer').attach(carrier)
+    const refusal = await gate.authenticate(fromNode({ headers: {}, rawHeaders: [] }, gate)).catch((e) => e)
+    expect(answerFor(carrier, refusal)).toBeUndefined()
+    adapterKit(gate, undefined, 'inner').attach(carrier)
+    expect(answerFor(carrier, refusal)?.status).toBe(401)
   })
 
   it('is not needed by requirePolicy() after an adapter with the defaults', async () => {

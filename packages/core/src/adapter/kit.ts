@@ -12,14 +12,9 @@ import { fromNode, type NodeRequestLike } from '../edge/node.js'
 import type { GateRequest } from '../edge/request.js'
 import { type GateResponse, toResponse } from '../edge/response.js'
 import { isGateError } from '../errors.js'
+import { type AuthenticateNow, authenticateNowOf } from '../gate/authenticate-now.js'
 import { createGate } from '../gate/create-gate.js'
-import {
-  AUTHENTICATE_NOW,
-  type Gate,
-  type GateOptions,
-  type InternalGate,
-  type PolicyInput,
-} from '../gate/types.js'
+import type { Gate, GateOptions, PolicyInput } from '../gate/types.js'
 import type { CompiledPolicy } from '../policy/types.js'
 
 /** Options every adapter's `oidcGate()` takes, besides the gate. */
@@ -112,7 +107,9 @@ export interface NodeResponseHeaders {
  * @example
  * ```ts
  * const kit = adapterKit(gateOrOptions, options, 'express')
- * kit.node(req, req.originalUrl).then(onAuth, onRefusal)
+ * const result = kit.node(req, req.originalUrl)
+ * if (result instanceof Promise) result.then(onAuth, onRefusal)
+ * else onAuth(result) // a cached token: go on now
  * ```
  */
 export function adapterKit<C>(
@@ -136,9 +133,10 @@ export function adapterKit<C>(
     throw new TypeError(`oidcGate() (${adapter}): errors must be "respond" or "framework"`)
   }
   const plain = { optional }
-  const authenticate: InternalGate<C>[typeof AUTHENTICATE_NOW] =
-    (gate as Partial<InternalGate<C>>)[AUTHENTICATE_NOW] ??
-    ((request, opts) => gate.authenticate(request, opts ?? {}))
+  // Another gate-like object (a wrapped copy of a gate, a test double): its own `authenticate`, whatever
+  // kind of promise it returns, as a native one.
+  const authenticate: AuthenticateNow<C> =
+    authenticateNowOf(gate) ?? ((request, opts) => Promise.resolve(gate.authenticate(request, opts ?? {})))
   const call = (request: GateRequest, policy: CompiledPolicy | undefined) =>
     authenticate(request, policy === undefined ? plain : { optional, policy })
   const delegate = errors === 'framework'
@@ -150,6 +148,8 @@ export function adapterKit<C>(
     headersFor: authenticatedHeaders,
     attach(carrier) {
       if (marks) (carrier as Carrier)[SLOT] = kit as AdapterKit<unknown>
+      // An earlier adapter's mark (nested gates) must not decide how this one's refusals are answered.
+      else if ((carrier as Carrier)[SLOT] !== undefined) (carrier as Carrier)[SLOT] = undefined
     },
     answer: (error) => {
       if (delegate) return error instanceof ServedByGate ? error.response : undefined
@@ -250,7 +250,7 @@ function isGate<C>(value: unknown): value is Gate<C> {
 // The adapter that handled a request, for `requirePolicy()` further down the chain. A symbol slot
 // rather than a WeakMap: no ephemeron for the garbage collector to trace per request.
 const SLOT = Symbol.for('oidc-gate.adapter')
-type Carrier = { [SLOT]?: AdapterKit<unknown> }
+type Carrier = { [SLOT]?: AdapterKit<unknown> | undefined }
 
 /**
  * The check of one route's `requirePolicy(gate, policy)`, built at boot (the policy compiled with the

@@ -68,10 +68,6 @@ export interface AuthenticateTrace {
 
 type Authenticate = (subject: never, options?: never) => Promise<unknown>
 
-/**
- * Wraps `run` (the gate's `authenticate` or `verify`) in the tracing channel. On a runtime without
- * `node:diagnostics_channel`, returns `run` itself.
- */
 /** Whether anyone listens on a channel of `tracingChannel('oidc-gate:authenticate')` now. */
 export function tracing(): boolean {
   const channels = gateChannels()?.authenticate
@@ -86,6 +82,10 @@ const listened = ({ start, end, asyncStart, asyncEnd, error }: TracingChannels):
   asyncEnd.hasSubscribers ||
   error.hasSubscribers
 
+/**
+ * Wraps `run` (the gate's `authenticate` or `verify`) in the tracing channel. On a runtime without
+ * `node:diagnostics_channel`, returns `run` itself.
+ */
 export function traced<F extends Authenticate>(kind: AuthenticateTrace['kind'], run: F): F {
   const channels = gateChannels()?.authenticate
   if (channels === undefined) return run

@@ -30,7 +30,8 @@ export type EdgeSource = EdgeOptions | { readonly edge: EdgeSettings }
  * @param url The request target when the framework rewrote `req.url` (Express's `req.originalUrl`, Koa's
  * `ctx.originalUrl`). Default `req.url`.
  * Never throws: a malformed or repeated `Host` becomes the request's `refusal`, which the gate answers
- * with a 400 `invalid_request`.
+ * with a 400 `invalid_request`. The result's `headers` is read from `req` when asked for (Node builds
+ * `req.headers` on first access, and the gate reads `rawHeaders`): a spread copy of it has no `headers`.
  *
  * @example
  * ```ts

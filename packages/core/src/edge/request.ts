@@ -44,7 +44,10 @@ export function headerLines(request: GateRequest, name: string): readonly string
     const found: string[] = []
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const key = raw[i] as string
-      if (key.length === name.length && key.toLowerCase() === name) found.push(raw[i + 1] as string)
+      // `name` is lower case: a line sent in lower case too (most clients) is matched without a copy.
+      if (key.length === name.length && (key === name || key.toLowerCase() === name)) {
+        found.push(raw[i + 1] as string)
+      }
     }
     return found
   }

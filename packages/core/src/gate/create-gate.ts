@@ -13,19 +13,18 @@ import { type Credentials, credentialsReader } from '../extract.js'
 import type { IssuerProfile } from '../issuers/profile.js'
 import { resolveMock } from '../mock/options.js'
 import type { PolicyDecision } from '../policy/types.js'
+import { registerAuthenticateNow } from './authenticate-now.js'
 import { buildIssuerRegistry } from './issuer-registry.js'
 import { resolveGateSettings } from './options.js'
 import { createPipeline, promised } from './pipeline.js'
 import { gatePolicies } from './policies.js'
-import {
-  AUTHENTICATE_NOW,
-  type AuthenticateOptions,
-  type AuthenticateRequestOptions,
-  type ClaimsOf,
-  type Gate,
-  type GateOptions,
-  type InternalGate,
-  type PolicyInput,
+import type {
+  AuthenticateOptions,
+  AuthenticateRequestOptions,
+  ClaimsOf,
+  Gate,
+  GateOptions,
+  PolicyInput,
 } from './types.js'
 
 /**
@@ -104,13 +103,10 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
       | Promise<Auth<C>>
   }
 
-  const gate: Gate<C> & InternalGate<C> = {
+  const gate: Gate<C> = {
     // The overloads of `Gate.authenticate` narrow the result on `optional`.
     authenticate: traced('request', ((request, opts?: AuthenticateRequestOptions<C>) =>
       promised(authenticateNow(request, opts))) as Gate<C>['authenticate']),
-    // Traced calls keep their promise, so that a tracer sees every request start and settle.
-    [AUTHENTICATE_NOW]: (request, opts) =>
-      tracing() ? gate.authenticate(request, opts ?? {}) : authenticateNow(request, opts),
     verify: traced('token', (token: string, opts?: AuthenticateOptions<C>) => {
       return pipeline.run({ scheme: 'Bearer', token }, undefined, opts?.policy) as Promise<Auth<C>>
     }),
@@ -150,5 +146,10 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
       for (const source of registry.sources) source.close()
     },
   }
-  return Object.freeze(gate)
+  Object.freeze(gate)
+  // Traced calls keep their promise, so that a tracer sees every request start and settle.
+  registerAuthenticateNow<C>(gate, (request, opts) =>
+    tracing() ? gate.authenticate(request, opts ?? {}) : authenticateNow(request, opts),
+  )
+  return gate
 }

@@ -142,18 +142,3 @@ export interface Gate<C = VercelClaims | AccessTokenClaims> {
   /** Aborts fetches in flight and stops timers. */
   close(): void
 }
-
-/**
- * The gate's request path for adapters (../adapter/kit.ts), under a symbol: `authenticate()` without a
- * promise when the answer is known at once (a cached token, or no credentials with `optional`), else the
- * promise `authenticate()` returns. Never throws. Not part of the public `Gate`.
- */
-export const AUTHENTICATE_NOW: unique symbol = Symbol('oidc-gate.authenticateNow')
-
-/** A gate made by `createGate()`, with its adapter path. */
-export interface InternalGate<C> {
-  [AUTHENTICATE_NOW](
-    request: GateRequest,
-    options?: AuthenticateRequestOptions<C>,
-  ): Auth<C> | undefined | Promise<Auth<C> | undefined>
-}
