@@ -2,7 +2,7 @@
  * The benchmark runner (`pnpm bench`): micro, HTTP and memory benchmarks, tables on stdout and
  * `bench/RESULTS.md` with the machine, the method, the tables and the ratios against the targets.
  *
- *   node --import tsx bench/run.ts [--quick] [--only micro,http,memory] [--tokens N] [--out file]
+ *   node --import tsx bench/run.ts [--quick] [--only micro,http,routes,memory] [--tokens N] [--out file]
  *
  * Build the packages first (`pnpm turbo run build --filter=./packages/*`): the benchmarks import `dist`.
  * Exits non-zero when a benchmark fails (a verifier refusing a valid token, a server answering other than
@@ -42,8 +42,15 @@ import {
   runMicro,
   SETS,
 } from './micro.ts'
+import {
+  FULL_ROUTE_COST,
+  QUICK_ROUTE_COST,
+  type RouteCost,
+  routeCostTable,
+  runRouteCost,
+} from './route-cost.ts'
 
-const SUITES = ['micro', 'http', 'memory'] as const
+const SUITES = ['micro', 'http', 'routes', 'memory'] as const
 type Suite = (typeof SUITES)[number]
 
 const argv = process.argv.slice(2)
@@ -67,6 +74,7 @@ const t0 = performance.now()
 let micro: MicroResult | undefined
 let http: HttpResult | undefined
 let memory: MemoryResult | undefined
+let routes: RouteCost[] | undefined
 
 if (only.includes('micro')) {
   process.stderr.write('== micro\n')
@@ -77,6 +85,11 @@ if (only.includes('http')) {
   process.stderr.write('== http\n')
   http = await runHttp(httpOptions)
   console.log(`\n## HTTP\n\n${httpTables(http)}\n\n### Cold start\n\n${coldTable(http)}\n`)
+}
+if (only.includes('routes')) {
+  process.stderr.write('== routes\n')
+  routes = await runRouteCost(quick ? QUICK_ROUTE_COST : FULL_ROUTE_COST)
+  console.log(`\n## Route cost inside the server\n\n${routeCostTable(routes)}\n`)
 }
 if (only.includes('memory')) {
   process.stderr.write('== memory\n')
@@ -174,6 +187,24 @@ if (http !== undefined) {
     ])
   }
 }
+if (routes !== undefined) {
+  // Not targets: the same comparison with the noise of separate load windows taken out (bench/route-cost.ts).
+  const cost = (framework: string, route: string) =>
+    routes?.find((r) => r.framework === framework && r.route === route) as RouteCost
+  for (const framework of new Set(routes.map((r) => r.framework))) {
+    const bare = cost(framework, 'bare')
+    const gate = cost(framework, 'gate')
+    const noStore = cost(framework, 'no-store')
+    targetRows.push([
+      `(context) repeated-token route inside the server, routes alternating request by request (${framework})`,
+      `${fmt(gate.extra, 2)} µs over bare (${fmt(gate.extraMin, 2)} to ${fmt(gate.extraMax, 2)}), of which ${fmt(noStore.extra, 2)} µs for any middleware setting \`Cache-Control: no-store\`; bare ${fmt(bare.p50, 1)} µs from request to \`end()\``,
+      '',
+      '',
+      '',
+      '',
+    ])
+  }
+}
 if (memory !== undefined) {
   targetRows.push([
     `memory bounded over ${fmt(memory.options.tokens)} distinct tokens`,
@@ -215,6 +246,11 @@ if (http !== undefined) {
     `- **Cold start**: a fresh oidc-gate server process (no \`warmup()\`), ${o.coldRuns} times per framework: from the server's \`listen\` callback (time printed by the server) to the first 200 received by the orchestrator, the first request sent as soon as the server reports it listens. The same for a fresh bare server, alternately, gives the framework's own first-request cost. One JWKS round trip: a fresh process pinned like the servers times its first \`fetch\` of the JWKS (that includes loading Node's fetch, as the server's first fetch does) and the median of 20 more (warm).`,
   )
 }
+if (routes !== undefined) {
+  method.push(
+    `- **Route cost inside the server** (bench/route-cost.ts): per framework, one server process pinned to core 0 with four routes (bare; a pass-through middleware; a middleware setting \`Cache-Control: no-store\` the cheapest way the framework allows, then passing on; the oidc-gate adapter), loaded by one autocannon connection (this process, core 1) cycling through the four routes request by request with the same token. The server times each request from its \`request\` event to the return of \`res.end()\`. Reported per route: the median over ${(quick ? QUICK_ROUTE_COST : FULL_ROUTE_COST).windows} windows of ${(quick ? QUICK_ROUTE_COST : FULL_ROUTE_COST).seconds} s of the per-window median, and the median and range over windows of (route − bare). The routes share every slow moment of the machine, so this isolates what a route adds; it leaves out what every route pays alike (parsing before the \`request\` event, the socket after \`end()\`).`,
+  )
+}
 if (memory !== undefined) {
   const o = memory.options
   method.push(
@@ -241,6 +277,7 @@ if (http !== undefined) {
   sections.push(`## HTTP (GET /hello)\n\n${httpTables(http)}`)
   sections.push(`## Cold start\n\n${coldTable(http)}`)
 }
+if (routes !== undefined) sections.push(`## Route cost inside the server\n\n${routeCostTable(routes)}`)
 if (memory !== undefined) sections.push(`## Memory\n\n${memoryTable(memory)}`)
 
 // A hand-written record at the end of the file (from KEPT_HEADING on) survives the regeneration.
