@@ -4,7 +4,8 @@
  *   node --import tsx bench/http-server.ts --config '{"framework":"express","variant":"gate",...}'
  *
  * It serves `GET /hello` (bare, or protected by oidc-gate — `gate`, or `gate-nocache` with `cache: false` —
- * or by the framework's popular JWT peer) on
+ * or by the framework's popular JWT peer), or with `"variant":"routes"` the four routes of
+ * bench/route-server.ts (`/bare`, `/pass-through`, `/no-store`, `/gate`), on
  * 127.0.0.1, prints `READY <port> <listen time, ms since the epoch>` once listening, then answers commands
  * on stdin: `cpu` → `CPU <user µs> <system µs>` (process.cpuUsage()), `exit` → closes and exits.
  *
@@ -18,7 +19,8 @@ import { createGate, type Gate, memoryReplayStore, vercel } from '@oidc-gate/cor
 import { redisReplayStore } from '@oidc-gate/redis'
 import { expressGate, fastifyGate, honoGate, koaGate } from './lib/adapters.ts'
 import { flag, median } from './lib/stats.ts'
-import { PASS_THROUGH } from './lib/variants.ts'
+import { ROUTES_VARIANT } from './lib/variants.ts'
+import { listenRoutes } from './route-server.ts'
 
 export type Framework = 'express' | 'fastify' | 'hono' | 'koa'
 
@@ -91,8 +93,6 @@ async function startExpress(config: ServerConfig): Promise<Server> {
         algorithms: ['RS256'],
       }),
     )
-  } else if (config.variant === PASS_THROUGH) {
-    chain.push((_req: unknown, _res: unknown, next: () => void) => next())
   } else if (config.variant !== 'bare') {
     throw new Error(`unknown express variant ${config.variant}`)
   }
@@ -134,9 +134,6 @@ async function startFastify(config: ServerConfig): Promise<Server> {
       verify: { allowedIss: config.iss, allowedAud: config.aud, algorithms: ['RS256'] },
     } as never)
     app.get('/hello', { onRequest: async (request) => void (await request.jwtVerify()) }, async () => HELLO)
-  } else if (config.variant === PASS_THROUGH) {
-    app.addHook('onRequest', async () => {})
-    app.get('/hello', async () => HELLO)
   } else if (config.variant === 'bare') {
     app.get('/hello', async () => HELLO)
   } else {
@@ -161,10 +158,6 @@ async function startHono(config: ServerConfig): Promise<Server> {
       const keys = ((await (await fetch(config.jwksUri)).json()) as { keys: never[] }).keys
       app.use('/hello', jwk({ keys, alg: ['RS256'], verification }))
     }
-  } else if (config.variant === PASS_THROUGH) {
-    app.use('/hello', async (_c, next) => {
-      await next()
-    })
   } else if (config.variant !== 'bare') {
     throw new Error(`unknown hono variant ${config.variant}`)
   }
@@ -193,10 +186,6 @@ async function startKoa(config: ServerConfig): Promise<Server> {
         algorithms: ['RS256'],
       }) as never,
     )
-  } else if (config.variant === PASS_THROUGH) {
-    chain.push(async (_ctx: unknown, next: () => Promise<void>) => {
-      await next()
-    })
   } else if (config.variant !== 'bare') {
     throw new Error(`unknown koa variant ${config.variant}`)
   }
@@ -235,7 +224,10 @@ async function main(): Promise<void> {
   const start = { express: startExpress, fastify: startFastify, hono: startHono, koa: startKoa }[
     config.framework
   ]
-  const server = await start(config)
+  const server =
+    config.variant === ROUTES_VARIANT
+      ? await listenRoutes(config.framework, await makeGate(config))
+      : await start(config)
   const listenedAt = now()
   const { port } = server.address() as AddressInfo
   process.stdout.write(`READY ${port} ${listenedAt}\n`)

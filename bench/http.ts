@@ -24,7 +24,7 @@ import { adapterAvailable } from './lib/adapters.ts'
 import { hasTaskset, NodeChild, pinSelf } from './lib/proc.ts'
 import { cpuOf, type RunningServer, startLoader, startServer, stopServer } from './lib/servers.ts'
 import { flag, fmt, hasFlag, isMain, median, ratio, spread, table } from './lib/stats.ts'
-import { PASS_THROUGH } from './lib/variants.ts'
+import { NO_STORE, PASS_THROUGH, ROUTES_VARIANT } from './lib/variants.ts'
 
 export const FRAMEWORKS: readonly Framework[] = ['express', 'fastify', 'hono', 'koa']
 
@@ -89,6 +89,8 @@ export interface HttpRow {
   readonly framework: Framework
   readonly label: string
   readonly server: string
+  /** The route on that server, when not `/hello`. */
+  readonly path?: string
   readonly tokens: LoadRequest['tokens']
   readonly samples: LoadSample[]
 }
@@ -183,9 +185,32 @@ export async function runHttp(options: HttpOptions): Promise<HttpResult> {
     const cold: HttpResult['cold'] = {}
     for (const framework of options.frameworks) {
       const all: HttpRow[] = [
-        { framework, label: BARE, server: BARE, tokens: 'repeated', samples: [] },
-        { framework, label: PASS_THROUGH, server: PASS_THROUGH, tokens: 'repeated', samples: [] },
-        { framework, label: GATE_REPEATED, server: 'gate', tokens: 'repeated', samples: [] },
+        // The loads the repeated-token target compares: routes of one server process.
+        { framework, label: BARE, server: ROUTES_VARIANT, path: '/bare', tokens: 'repeated', samples: [] },
+        {
+          framework,
+          label: PASS_THROUGH,
+          server: ROUTES_VARIANT,
+          path: '/pass-through',
+          tokens: 'repeated',
+          samples: [],
+        },
+        {
+          framework,
+          label: NO_STORE,
+          server: ROUTES_VARIANT,
+          path: '/no-store',
+          tokens: 'repeated',
+          samples: [],
+        },
+        {
+          framework,
+          label: GATE_REPEATED,
+          server: ROUTES_VARIANT,
+          path: '/gate',
+          tokens: 'repeated',
+          samples: [],
+        },
         { framework, label: GATE_DISTINCT, server: 'gate', tokens: 'distinct', samples: [] },
         { framework, label: GATE_NOCACHE, server: 'gate-nocache', tokens: 'distinct', samples: [] },
         ...PEERS[framework].map((peer) => ({
@@ -202,15 +227,19 @@ export async function runHttp(options: HttpOptions): Promise<HttpResult> {
       for (const variant of variants) servers.push(await startServer({ ...base, framework, variant }))
       const byVariant = (v: string) => servers.find((s) => s.variant === v) as RunningServer
 
-      // Each variant answers 200 to valid tokens and 401 without one before it is loaded.
-      for (const server of servers) {
-        const what = `${framework} / ${server.variant}`
-        await expectStatus(server.url, repeated, 200, `${what} with a valid token`)
+      // Each load's route answers 200 to valid tokens, and a protected one 401 without one, before any load.
+      const urlOf = (row: HttpRow) => {
+        const { url } = byVariant(row.server)
+        return row.path === undefined ? url : url.replace(/\/hello$/, row.path)
+      }
+      for (const row of loads) {
+        const what = `${framework} / ${row.label}`
+        await expectStatus(urlOf(row), repeated, 200, `${what} with a valid token`)
         for (const k of [0, 1, distinct.length - 1]) {
-          await expectStatus(server.url, distinct[k], 200, `${what} with valid distinct token #${k}`)
+          await expectStatus(urlOf(row), distinct[k], 200, `${what} with valid distinct token #${k}`)
         }
-        if (server.variant !== BARE && server.variant !== PASS_THROUGH)
-          await expectStatus(server.url, undefined, 401, `${what} without a token`)
+        if (row.label !== BARE && row.label !== PASS_THROUGH && row.label !== NO_STORE)
+          await expectStatus(urlOf(row), undefined, 401, `${what} without a token`)
       }
 
       const measure = async (row: HttpRow, duration: number): Promise<LoadSample> => {
@@ -218,7 +247,7 @@ export async function runHttp(options: HttpOptions): Promise<HttpResult> {
         const before = await cpuOf(server)
         const started = now()
         const result = await runLoad({
-          url: server.url,
+          url: urlOf(row),
           tokens: row.tokens,
           duration,
           connections: options.connections,
@@ -239,9 +268,20 @@ export async function runHttp(options: HttpOptions): Promise<HttpResult> {
         }
       }
       for (const row of loads) await measure(row, options.warmup)
+      // The target's loads (bare, the two reference middlewares, the gate with one token) run as one block
+      // at the start of each round, in a mirrored order of half windows (A B C D D C B A): each sees the
+      // same moments of the machine on average, so a drift within the block cancels out of their ratios.
+      const paired = loads.filter((row) => PAIRED.includes(row.label))
+      const others = loads.filter((row) => !PAIRED.includes(row.label))
       for (let round = 0; round < options.rounds; round++) {
-        for (let k = 0; k < loads.length; k++) {
-          const row = loads[(k + round) % loads.length] as HttpRow
+        const order = paired.map((_, k) => paired[(k + round) % paired.length] as HttpRow)
+        const halves = new Map<HttpRow, LoadSample[]>()
+        for (const row of [...order, ...[...order].reverse()]) {
+          halves.set(row, [...(halves.get(row) ?? []), await measure(row, options.duration / 2)])
+        }
+        for (const [row, [first, second]] of halves) row.samples.push(both(first, second))
+        for (let k = 0; k < others.length; k++) {
+          const row = others[(k + round) % others.length] as HttpRow
           row.samples.push(await measure(row, options.duration))
         }
         process.stderr.write(`http: ${framework} round ${round + 1}/${options.rounds} done\n`)
@@ -276,6 +316,23 @@ export async function runHttp(options: HttpOptions): Promise<HttpResult> {
     await issuer?.close()
     rmSync(dir, { recursive: true, force: true })
     restore()
+  }
+}
+
+/** The loads of the repeated-token target, measured as one mirrored block per round. */
+const PAIRED: readonly string[] = [BARE, PASS_THROUGH, NO_STORE, GATE_REPEATED]
+
+/** Two equal half windows of one load as one sample. */
+function both(first: LoadSample | undefined, second: LoadSample | undefined): LoadSample {
+  const a = first as LoadSample
+  const b = second ?? a
+  const mean = (key: keyof LoadSample) => (a[key] + b[key]) / 2
+  return {
+    rps: mean('rps'),
+    p50: mean('p50'),
+    p99: Math.max(a.p99, b.p99),
+    cpuUs: mean('cpuUs'),
+    util: mean('util'),
   }
 }
 

@@ -5,6 +5,7 @@
  * The server times each request from its `request` event to the return of `res.end()`.
  *
  *   node --import tsx bench/route-cost.ts [--frameworks koa,express] [--windows 3] [--seconds 5]
+ *                                         [--connections N]
  *
  * Why besides bench/http.ts: there, each variant is its own server loaded in its own window, and this
  * machine's noise moves a whole window by ±10–30%, more than a middleware costs. Here the routes
@@ -30,6 +31,8 @@ export interface RouteCostOptions {
   readonly seconds: number
   /** Seconds of unrecorded load before the windows. */
   readonly warmup: number
+  /** Connections of the load (default 1: one request in the server at a time). */
+  readonly connections?: number
 }
 
 export const QUICK_ROUTE_COST: RouteCostOptions = {
@@ -68,7 +71,7 @@ async function measure(
     const load = async (seconds: number) => {
       const result = (await autocannon({
         url: `http://127.0.0.1:${port}`,
-        connections: 1,
+        connections: options.connections ?? 1,
         duration: seconds,
         headers: { authorization: `Bearer ${token}` },
         requests: ROUTES.map((route) => ({ method: 'GET', path: `/${route}` })),
@@ -146,6 +149,7 @@ if (isMain(import.meta.url)) {
     frameworks,
     windows: Number(flag(argv, 'windows') ?? FULL_ROUTE_COST.windows),
     seconds: Number(flag(argv, 'seconds') ?? FULL_ROUTE_COST.seconds),
+    connections: Number(flag(argv, 'connections') ?? 1),
   }
   console.log(routeCostTable(await runRouteCost(options)))
 }

@@ -10,7 +10,13 @@
  * the return of `res.end()`, per route, between the `start` and `stop` commands on stdin. It prints
  * `READY <port>` once listening; `report` answers `REPORT <json: route → durations in µs>`; `exit` leaves.
  */
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http'
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
 import { createGate, type Gate, vercel } from '@oidc-gate/core'
@@ -93,10 +99,10 @@ async function honoApp(gate: Gate): Promise<Listener> {
   return getRequestListener(app.fetch) as Listener
 }
 
-async function fastifyApp(gate: Gate, wrap: (listener: Listener) => Listener): Promise<void> {
+async function fastifyApp(gate: Gate, wrap: (listener: Listener) => Listener): Promise<Server> {
   const { default: Fastify } = await import('fastify')
   const { oidcGate } = await import('@oidc-gate/fastify')
-  let server: ReturnType<typeof createServer> | undefined
+  let server: Server | undefined
   const app = Fastify({
     logger: false,
     serverFactory: (handler) => {
@@ -121,7 +127,7 @@ async function fastifyApp(gate: Gate, wrap: (listener: Listener) => Listener): P
     scope.get('/gate', hello)
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
-  announce(server as ReturnType<typeof createServer>)
+  return server as Server
 }
 
 /** Wraps `listener`: the time from each request to the return of its `res.end()`, per route. */
@@ -139,8 +145,20 @@ function timed(durations: Map<string, number[]>, recording: () => boolean): (lis
   }
 }
 
-function announce(server: ReturnType<typeof createServer>): void {
-  process.stdout.write(`READY ${(server.address() as AddressInfo).port}\n`)
+/**
+ * Starts the four routes of `framework` on 127.0.0.1 (a free port), every request going through `wrap`
+ * (default: none). bench/http.ts loads them the same way, one route at a time, with 10 connections.
+ */
+export async function listenRoutes(
+  framework: Framework,
+  gate: Gate,
+  wrap: (listener: Listener) => Listener = (listener) => listener,
+): Promise<Server> {
+  if (framework === 'fastify') return fastifyApp(gate, wrap)
+  const build = { express: expressApp, koa: koaApp, hono: honoApp }[framework]
+  const server = createServer(wrap((await build(gate)) as RequestListener as Listener))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return server
 }
 
 async function main(): Promise<void> {
@@ -148,15 +166,12 @@ async function main(): Promise<void> {
   const gate = createGate({ issuers: [vercel({ team: config.team, baseUrl: config.issuerUrl })] }) as Gate
   const durations = new Map<string, number[]>(ROUTES.map((route) => [route, []]))
   let recording = false
-  const wrap = timed(durations, () => recording)
-  if (config.framework === 'fastify') {
-    await fastifyApp(gate, wrap)
-  } else {
-    const build = { express: expressApp, koa: koaApp, hono: honoApp }[config.framework]
-    const server = createServer(wrap((await build(gate)) as RequestListener as Listener))
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    announce(server)
-  }
+  const server = await listenRoutes(
+    config.framework,
+    gate,
+    timed(durations, () => recording),
+  )
+  process.stdout.write(`READY ${(server.address() as AddressInfo).port}\n`)
   const lines = createInterface({ input: process.stdin })
   lines.on('line', (line) => {
     if (line === 'start') {
