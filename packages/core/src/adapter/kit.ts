@@ -141,6 +141,7 @@ export function adapterKit<C>(
     authenticate(request, policy === undefined ? plain : { optional, policy })
   const delegate = errors === 'framework'
   const marks = optional || delegate
+  if (marks) markingKits++
   const kit: AdapterKit<C> = {
     gate,
     delegate,
@@ -149,7 +150,9 @@ export function adapterKit<C>(
     attach(carrier) {
       if (marks) (carrier as Carrier)[SLOT] = kit as AdapterKit<unknown>
       // An earlier adapter's mark (nested gates) must not decide how this one's refusals are answered.
-      else if ((carrier as Carrier)[SLOT] !== undefined) (carrier as Carrier)[SLOT] = undefined
+      // Looked for only once some adapter marks: a missing property is a slow lookup on Express's `req`.
+      else if (markingKits > 0 && (carrier as Carrier)[SLOT] !== undefined)
+        (carrier as Carrier)[SLOT] = undefined
     },
     answer: (error) => {
       if (delegate) return error instanceof ServedByGate ? error.response : undefined
@@ -250,6 +253,8 @@ function isGate<C>(value: unknown): value is Gate<C> {
 // The adapter that handled a request, for `requirePolicy()` further down the chain. A symbol slot
 // rather than a WeakMap: no ephemeron for the garbage collector to trace per request.
 const SLOT = Symbol.for('oidc-gate.adapter')
+// How many adapters built in this process mark the requests they handle.
+let markingKits = 0
 type Carrier = { [SLOT]?: AdapterKit<unknown> | undefined }
 
 /**
