@@ -208,7 +208,7 @@ describe('fromNode()', () => {
       expect(built).toBe(0)
       return gate.authenticate(edge).then((auth) => {
         expect(built).toBe(0)
-        expect(edge.headers.authorization).toBe(`Bearer ${token}`)
+        expect((edge.headers as Record<string, unknown>).authorization).toBe(`Bearer ${token}`)
         expect(built).toBe(1)
         return auth
       })

@@ -332,7 +332,7 @@ describe('the adapter kit serves the metadata before authenticating', () => {
     const kit = adapterKit(gate, { errors }, 'test')
     return startServer((req, res) => {
       kit.attach(req)
-      kit.node(req).then(
+      Promise.resolve(kit.node(req)).then(
         () => res.end('authenticated'),
         (error: unknown) => {
           const answer: GateResponse | undefined = kit.answer(error)
