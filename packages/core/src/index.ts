@@ -14,6 +14,7 @@ export {
   authorizeRequest,
   type GateSource,
   type NodeResponseHeaders,
+  type NodeServerEnv,
   routeGuard,
   routePolicy,
   splitPluginOptions,

@@ -2,7 +2,7 @@
  * The request path the adapters take (the adapter kit's `node()`), on real requests to a server on
  * 127.0.0.1 with real tokens: a cached token is answered at once (no promise, so an adapter goes on in
  * the same tick), a traced call keeps its promise, Node's lazily built `req.headers` is never built by
- * the gate, the last `Authorization` value is parsed once, and an adapter with the defaults leaves no mark
+ * the gate, the last `Authorization` value is remembered for that exact value only, and an adapter with the defaults leaves no mark
  * on the request while `requirePolicy()` still answers as it would.
  */
 
@@ -160,7 +160,7 @@ describe('a gate the kit did not see createGate() make', () => {
 })
 
 describe('the last Authorization value', () => {
-  it('is parsed once, and a query token beside it is still a 400', async () => {
+  it('is served again to the same value only, and a query token beside it is still a 400', async () => {
     const kit = adapterKit(gate, undefined, 'test')
     const { server, send } = await serve((req) => kit.node(req))
     const authorization = `Bearer ${token}`

@@ -134,17 +134,15 @@ export function oidcGate(
   }
   const middleware: RequestHandler = (req, res, next) => {
     kit.attach(req)
-    const result = kit.node(req, req.originalUrl)
     // A cached token is known at once: go on in this tick. Otherwise settle here, calling `next` once
     // (Express 4 does not await middleware): nothing is written once an answer was sent (a timeout
     // middleware answered first), and nothing escapes as an unhandled rejection.
-    if (!(result instanceof Promise)) return pass(req, res, next, result)
-    result
-      .then(
-        (auth) => pass(req, res, next, auth),
-        (error) => refuse(res, next, error),
-      )
-      .catch(next)
+    const settled = kit.settle(
+      kit.node(req, req.originalUrl),
+      (auth) => pass(req, res, next, auth),
+      (error) => refuse(res, next, error),
+    )
+    if (settled instanceof Promise) settled.catch(next)
   }
   const bound = (policy: PolicyInput<AnyClaims>) => requirePolicy(gate, policy)
   return Object.assign(middleware, { gate, requirePolicy: bound })

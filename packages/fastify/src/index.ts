@@ -155,15 +155,14 @@ async function setup(fastify: FastifyInstance, kit: AdapterKit<AnyClaims>): Prom
   fastify.addHook('onRequest', async (request, reply) => {
     kit.attach(request)
     const policy = request.routeOptions.config.policy as Parameters<typeof kit.node>[2]
-    try {
-      const result = kit.node(request.raw, request.url, policy)
-      const auth = result instanceof Promise ? await result : result
+    const admit = (auth: Auth | undefined) => {
       if (auth === undefined || reply.sent) return
       request.auth = auth as RequestAuth
       reply.headers(kit.headersFor(auth))
-    } catch (error) {
-      return refuse(request, reply, error)
     }
+    return kit.settle<unknown>(kit.node(request.raw, request.url, policy), admit, (error) =>
+      refuse(request, reply, error),
+    )
   })
 }
 

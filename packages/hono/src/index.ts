@@ -10,19 +10,16 @@ import {
   type AdapterOptions,
   type Auth,
   adapterKit,
-  answerFor,
+  answerOrThrow,
   type ClaimsOf,
   type Gate,
   type GateOptions,
   type GateResponse,
   type GateSource,
   type IssuerProfile,
-  isGateError,
-  type NodeRequestLike,
-  type NodeResponseHeaders,
+  type NodeServerEnv,
   type PolicyInput,
   routeGuard,
-  toResponse,
   type VercelClaims,
 } from '@oidc-gate/core'
 import type { Context, MiddlewareHandler, Next } from 'hono'
@@ -63,12 +60,6 @@ declare module 'hono' {
  * ```
  */
 export type OidcGateOptions = AdapterOptions
-
-/** What @hono/node-server passes as `c.env`. */
-interface NodeEnv {
-  readonly incoming?: NodeRequestLike
-  readonly outgoing?: NodeResponseHeaders
-}
 
 // biome-ignore lint/suspicious/noExplicitAny: implementation signatures only; the overloads carry the claims type.
 type AnyClaims = any
@@ -115,19 +106,20 @@ export function oidcGate(
   const proceed = (c: Context, next: Next, auth: Auth | undefined): Promise<void> => {
     if (auth !== undefined) {
       c.set('auth', auth)
-      kit.writeHeaders(auth, (c.env as NodeEnv | undefined)?.outgoing ?? c.header)
+      kit.writeHeaders(auth, (c.env as NodeServerEnv | undefined)?.outgoing ?? c.header)
     }
     return next()
   }
   const middleware: MiddlewareHandler = (c, next) => {
     kit.attach(c)
-    const result = kit.either((c.env as NodeEnv | undefined)?.incoming, () => c.req.raw)
-    // A cached token is known at once: go on without a promise of our own.
-    if (!(result instanceof Promise)) return proceed(c, next, result)
-    return result.then(
+    // A cached token is known at once: go on without a promise of our own. Both ways end in a promise
+    // (`next()`'s, or the verification's), so the result is one.
+    const result = kit.either(c.env as NodeServerEnv | undefined, () => c.req.raw)
+    return kit.settle<Promise<void> | Response>(
+      result,
       (auth) => proceed(c, next, auth),
       (error) => refuse(c, error),
-    )
+    ) as Promise<Response | undefined>
   }
   const bound = (policy: PolicyInput<AnyClaims>) => requirePolicy(gate, policy)
   return Object.assign(middleware, { gate, requirePolicy: bound })
@@ -164,12 +156,8 @@ export function requirePolicy<C>(
 
 /** The core's answer as a `Response`, or an `HTTPException` carrying it for `app.onError`. */
 function refuse(c: Context, error: unknown): Response {
-  const answer = answerFor(c, error)
-  if (answer !== undefined) return new Response(answer.body, answer)
-  if (!isGateError(error)) throw error
-  const res = toResponse(error)
-  throw new HTTPException(res.status as ContentfulStatusCode, {
-    res: new Response(res.body, res),
-    cause: error,
+  const answer = answerOrThrow(c, error, (cause, res) => {
+    return new HTTPException(res.status as ContentfulStatusCode, { res: new Response(res.body, res), cause })
   })
+  return new Response(answer.body, answer)
 }

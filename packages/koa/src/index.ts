@@ -115,12 +115,11 @@ export function oidcGate(
   }
   const middleware: Middleware<State> = (ctx, next) => {
     kit.attach(ctx)
-    const result = kit.node(ctx.req, ctx.originalUrl)
     // A cached token is known at once: go on without a promise of our own.
-    if (!(result instanceof Promise)) return proceed(ctx, next, result)
-    return result.then(
+    return kit.settle<unknown>(
+      kit.node(ctx.req, ctx.originalUrl),
       (auth) => proceed(ctx, next, auth),
-      (error) => refuse(ctx, error),
+      (error) => write(ctx, answerOrThrow(ctx, error)),
     )
   }
   const bound = (policy: PolicyInput<AnyClaims>) => requirePolicy(gate, policy)
@@ -148,11 +147,6 @@ export function requirePolicy<C>(source: GateSource<C>, policy: PolicyInput<C>):
     if (answer !== undefined) return write(ctx, answer)
     await next()
   }
-}
-
-/** Writes the core's answer unless the app asked for Koa's error handling (then the error is thrown). */
-function refuse(ctx: ParameterizedContext<AnyClaims>, error: unknown): void {
-  write(ctx, answerOrThrow(ctx, error))
 }
 
 function write(ctx: ParameterizedContext<AnyClaims>, answer: GateResponse): void {

@@ -11,7 +11,7 @@ import { type FetchRequestLike, fromFetch } from '../edge/fetch.js'
 import { fromNode, type NodeRequestLike } from '../edge/node.js'
 import type { GateRequest } from '../edge/request.js'
 import { type GateResponse, toResponse } from '../edge/response.js'
-import { isGateError } from '../errors.js'
+import { type GateError, isGateError } from '../errors.js'
 import { type AuthenticateNow, authenticateNowOf } from '../gate/authenticate-now.js'
 import { createGate } from '../gate/create-gate.js'
 import type { Gate, GateOptions, PolicyInput } from '../gate/types.js'
@@ -76,16 +76,26 @@ export interface AdapterKit<C> {
   fetch(request: FetchRequestLike, policy?: CompiledPolicy): Authenticated<C>
   /**
    * For Fetch frameworks that may run on Node (Hono on @hono/node-server): authenticates Node's request
-   * when the server hands it over (every raw `Authorization` line is seen, no Fetch `Headers` is built),
-   * else the Fetch `Request`, which `request()` returns (asked for only then: a framework may build it
-   * on first access).
+   * when the server hands it over in the framework's `env` (every raw `Authorization` line is seen, no
+   * Fetch `Headers` is built), else the Fetch `Request`, which `request()` returns (asked for only then: a
+   * framework may build it on first access).
    */
-  either(incoming: NodeRequestLike | undefined, request: () => FetchRequestLike): Authenticated<C>
+  either(env: NodeServerEnv | undefined, request: () => FetchRequestLike): Authenticated<C>
   /**
    * Writes {@link headersFor}(auth): on Node's response (its `writeHead` merges them under the handler's
    * own headers, and nothing is written once it was sent), or with a `set(name, value)` function.
    */
   writeHeaders(auth: Auth, target: NodeResponseHeaders | ((name: string, value: string) => unknown)): void
+  /**
+   * Goes on with what {@link node}, {@link fetch} or {@link either} returned: `onAuth(auth)` at once for
+   * an answer known at once (a cached token), else when the promise settles, and `onRefusal(error)` for a
+   * refusal. Returns what they return, or a promise of it when it had to wait.
+   */
+  settle<R>(
+    result: Authenticated<C>,
+    onAuth: (auth: Auth<C> | undefined) => R,
+    onRefusal: (error: unknown) => R,
+  ): R | Promise<R>
 }
 
 /**
@@ -93,6 +103,15 @@ export interface AdapterKit<C> {
  * once, else a promise of it.
  */
 export type Authenticated<C> = Auth<C> | undefined | Promise<Auth<C> | undefined>
+
+/**
+ * The `env` a Node server gives a Fetch framework (@hono/node-server's `c.env`): Node's own request and
+ * response, for {@link AdapterKit.either} and {@link AdapterKit.writeHeaders}.
+ */
+export interface NodeServerEnv {
+  readonly incoming?: NodeRequestLike | undefined
+  readonly outgoing?: NodeResponseHeaders | undefined
+}
 
 /** The part of Node's `ServerResponse` {@link AdapterKit.writeHeaders} uses. */
 export interface NodeResponseHeaders {
@@ -107,9 +126,8 @@ export interface NodeResponseHeaders {
  * @example
  * ```ts
  * const kit = adapterKit(gateOrOptions, options, 'express')
- * const result = kit.node(req, req.originalUrl)
- * if (result instanceof Promise) result.then(onAuth, onRefusal)
- * else onAuth(result) // a cached token: go on now
+ * // A cached token goes on at once; otherwise when the verification settles.
+ * kit.settle(kit.node(req, req.originalUrl), onAuth, onRefusal)
  * ```
  */
 export function adapterKit<C>(
@@ -162,8 +180,10 @@ export function adapterKit<C>(
       served(gate, req.method ?? 'GET', url ?? req.url ?? '/') ?? call(fromNode(req, gate, url), policy),
     fetch: (request, policy) =>
       served(gate, request.method, request.url) ?? call(fromFetch(request, gate), policy),
-    either: (incoming, request) =>
-      incoming?.rawHeaders === undefined ? kit.fetch(request()) : kit.node(incoming),
+    either: (env, request) =>
+      env?.incoming?.rawHeaders === undefined ? kit.fetch(request()) : kit.node(env.incoming),
+    settle: (result, onAuth, onRefusal) =>
+      result instanceof Promise ? result.then(onAuth, onRefusal) : onAuth(result),
     writeHeaders(auth, target) {
       if (typeof target === 'function') writeAuthenticatedHeaders(auth, { setHeader: target })
       else if (!target.headersSent) writeAuthenticatedHeaders(auth, target)
@@ -314,11 +334,19 @@ export function answerFor(carrier: object, error: unknown): GateResponse | undef
 
 /**
  * {@link answerFor}, for adapters that hand the framework an error by throwing it: the answer to write,
- * or `error` rethrown when it goes to the framework (`errors: 'framework'`, or not a refusal).
- * @throws the `error` it was given, when there is no answer to write
+ * or `error` rethrown when it goes to the framework (`errors: 'framework'`, or not a refusal). A
+ * framework whose error handling wants its own error type gets a refusal as `asFrameworkError(error,
+ * answer)` instead, `answer` being the one the adapter would have written (Hono's `HTTPException`).
+ * @throws the `error` it was given (or what `asFrameworkError` made of it), when there is no answer to write
  */
-export function answerOrThrow(carrier: object, error: unknown): GateResponse {
+export function answerOrThrow(
+  carrier: object,
+  error: unknown,
+  asFrameworkError?: (error: GateError, answer: GateResponse) => unknown,
+): GateResponse {
   const answer = answerFor(carrier, error)
-  if (answer === undefined) throw error
-  return answer
+  if (answer !== undefined) return answer
+  throw asFrameworkError !== undefined && isGateError(error)
+    ? asFrameworkError(error, toResponse(error))
+    : error
 }
