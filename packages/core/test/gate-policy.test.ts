@@ -132,6 +132,26 @@ describe('policies through the gate', () => {
     await expect(async () => gate.compilePolicy({ enviroment: 'x' } as never)).rejects.toThrow(TypeError)
   })
 
+  it('rejects a per-request policy that does not compile with its TypeError, not a 401, cached token or not', async () => {
+    const gate = vercelGate()
+    const token = await issuer.mint()
+    const typo = { not: { enviroment: 'preview' } } as never
+    for (const attempt of ['first', 'cached']) {
+      const authenticated = gate.authenticate(request(`Bearer ${token}`), { policy: typo })
+      await expect(authenticated, attempt).rejects.toThrow(
+        expect.objectContaining({
+          name: 'TypeError',
+          message: expect.stringMatching(/enviroment.*environment/s),
+        }),
+      )
+      await expect(gate.verify(token, { policy: typo }), attempt).rejects.toBeInstanceOf(TypeError)
+      if (attempt === 'first') await gate.authenticate(request(`Bearer ${token}`))
+    }
+    const auth = await gate.authenticate(request(`Bearer ${token}`))
+    expect(() => gate.authorize(auth, typo)).toThrow(TypeError)
+    expect(() => gate.authorize(undefined, typo)).toThrow(TypeError)
+  })
+
   it('authorize() answers 401 without credentials and 403 when the route policy refuses', async () => {
     const gate = vercelGate()
     const auth = await gate.authenticate(request(`Bearer ${await issuer.mint({ environment: 'preview' })}`))

@@ -114,6 +114,22 @@ describe('route config.policy', () => {
     })
     await expect(server.ready()).rejects.toThrow(/"enviroment"/)
   })
+
+  it('applies the policy of a route declared before the plugin, and answers a misspelt one with 500 naming it', async () => {
+    // Routes declared before app.register() are not seen when the plugin starts: their policy is
+    // compiled on their first request, so a mistake there is the app's 500, never a 401 for the token.
+    const server = Fastify()
+    server.get('/early', { config: { policy: { environment: 'preview' } } }, async () => 'ok')
+    server.get('/early-typo', { config: { policy: { not: { enviroment: 'preview' } } } }, async () => 'ok')
+    await server.register(oidcGate(options()))
+    for (let k = 0; k < 2; k++) {
+      expect((await server.inject({ url: '/early', headers: withToken() })).statusCode).toBe(403)
+      const typo = await server.inject({ url: '/early-typo', headers: withToken() })
+      expect(typo.statusCode).toBe(500)
+      expect(typo.headers['www-authenticate']).toBeUndefined()
+      expect(typo.json()).toMatchObject({ message: expect.stringMatching(/"enviroment".*"environment"/s) })
+    }
+  })
 })
 
 describe('requirePolicy()', () => {

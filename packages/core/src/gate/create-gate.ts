@@ -116,12 +116,14 @@ export function createGate<P extends IssuerProfile>(options: GateOptions<P>): Ga
       return compiled.explain(auth.claims as unknown as Record<string, unknown>)
     },
     authorize(auth, policy) {
+      // A policy that does not compile throws its `TypeError` here: the caller's mistake, not a refusal.
+      const compiled = policies.forRequest(policy)
       try {
         if (auth === undefined) throw new CredentialsMissingError('missing', challenge)
         if (!pipeline.produced(auth as Auth)) {
           throw new InvalidTokenError('foreign-auth', 'the request was not authenticated by this gate')
         }
-        policies.enforce(auth as Auth, policies.forRequest(policy))
+        policies.enforce(auth as Auth, compiled)
       } catch (caught) {
         pipeline.fail(caught)
       }

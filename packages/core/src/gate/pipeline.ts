@@ -119,6 +119,12 @@ export function createPipeline(ctx: PipelineContext): Pipeline {
     let now: number
     try {
       policy = policies.forRequest(perRequest as CompiledPolicy | undefined)
+    } catch (mistake) {
+      // A per-request policy that does not compile is the caller's mistake, not the token's: it leaves
+      // as the `TypeError` naming it (through an adapter, the framework's 500), never as a 401.
+      return Promise.reject(mistake)
+    }
+    try {
       now = clock()
       const hit = cache?.get(credentials.token, now)
       if (hit !== undefined) {

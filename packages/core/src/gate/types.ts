@@ -98,7 +98,8 @@ export interface Gate<C = VercelClaims | AccessTokenClaims> {
   /**
    * Authenticates an HTTP request built by `fromNode()` / `fromFetch()`: extracts the token, verifies it
    * and applies the policies.
-   * @throws GateError (400, 401, 403 or 503, with its `WWW-Authenticate`).
+   * @throws GateError (400, 401, 403 or 503, with its `WWW-Authenticate`); a `TypeError` naming the
+   * mistake when `options.policy` does not compile (a misspelt claim name): the caller's bug, not a refusal.
    */
   authenticate(
     request: GateRequest,
@@ -117,7 +118,8 @@ export interface Gate<C = VercelClaims | AccessTokenClaims> {
    * Applies a policy to an authenticated request, for per-route policies checked after authentication.
    * @throws CredentialsMissingError (401) when `auth` is `undefined` (optional authentication found no
    * credentials); InvalidTokenError (401) when `auth` was not produced by this gate (another middleware's
-   * `req.auth`); InsufficientScopeError (403) when the policy refuses the claims.
+   * `req.auth`); InsufficientScopeError (403) when the policy refuses the claims; a `TypeError` naming
+   * the mistake when `policy` does not compile.
    */
   authorize(auth: Auth<C> | undefined, policy: PolicyInput<C>): void
   /** Compiles a policy with this gate's claim names (typos fail here), for reuse on every request. */
