@@ -4,7 +4,7 @@
  * before anything is decoded.
  */
 
-import type { GateRequest } from './edge/request.js'
+import { type GateRequest, isFieldName } from './edge/request.js'
 import {
   type AuthScheme,
   CredentialsMissingError,
@@ -32,7 +32,7 @@ export function readAuthorization(request: GateRequest, errorOptions?: GateError
     let found: string | undefined
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const name = raw[i] as string
-      if (name.length === 13 && isAuthorization(name)) {
+      if (isFieldName(name, 'authorization')) {
         if (found !== undefined) throw multiple(errorOptions)
         found = raw[i + 1] as string
       }
@@ -177,11 +177,6 @@ function schemeOf(sent: string, schemes: readonly AuthScheme[]): AuthScheme | un
     if (sent.length === scheme.length && sent.toLowerCase() === scheme.toLowerCase()) return scheme
   }
   return undefined
-}
-
-/** A field name of 13 characters is `Authorization` in any case; the two spellings clients send, first. */
-function isAuthorization(name: string): boolean {
-  return name === 'authorization' || name === 'Authorization' || name.toLowerCase() === 'authorization'
 }
 
 /**

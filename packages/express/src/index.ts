@@ -9,6 +9,7 @@ import {
   type AdapterOptions,
   type Auth,
   adapterKit,
+  answerFor,
   type ClaimsOf,
   type Gate,
   type GateOptions,
@@ -126,12 +127,6 @@ export function oidcGate(
     }
     next()
   }
-  const refuse = (res: Response, next: NextFunction, error: unknown): void => {
-    if (res.headersSent) return
-    const answer = kit.answer(error)
-    if (answer === undefined) next(error)
-    else sendNode(res, answer)
-  }
   const middleware: RequestHandler = (req, res, next) => {
     kit.attach(req)
     // A cached token is known at once: go on in this tick. Otherwise settle here, calling `next` once
@@ -140,7 +135,7 @@ export function oidcGate(
     const settled = kit.settle(
       kit.node(req, req.originalUrl),
       (auth) => pass(req, res, next, auth),
-      (error) => refuse(res, next, error),
+      (error) => refuse(req, res, next, error),
     )
     if (settled instanceof Promise) settled.catch(next)
   }
@@ -172,4 +167,12 @@ export function requirePolicy<C>(source: GateSource<C>, policy: PolicyInput<C>):
     if (answer === undefined) next()
     else sendNode(res, answer)
   }
+}
+
+/** Writes the core's answer to a refusal, or hands the error to Express (`errors: 'framework'`). */
+function refuse(req: Request, res: Response, next: NextFunction, error: unknown): void {
+  if (res.headersSent) return
+  const answer = answerFor(req, error)
+  if (answer === undefined) next(error)
+  else sendNode(res, answer)
 }

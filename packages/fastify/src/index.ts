@@ -130,27 +130,23 @@ export function oidcGate(
   first: FastifyInstance | Gate | GateOptions,
   options?: OidcGateOptions | OidcGatePluginOptions,
 ): FastifyPluginAsync | Promise<void> {
-  // app.register(oidcGate, options): a bad option rejects at boot instead of throwing in Fastify's loader.
+  // app.register(oidcGate, options): the kit is built inside the async setup, so that a bad option rejects
+  // the registration at boot instead of throwing inside Fastify's loader.
   if (isFastify(first)) {
-    return (async () => {
-      const [gate, adapterOptions] = splitPluginOptions(options as OidcGatePluginOptions)
-      return setup(first, adapterKit<AnyClaims>(gate, adapterOptions, 'fastify'))
-    })()
+    return setup(first, () => adapterKit(...splitPluginOptions(options as OidcGatePluginOptions), 'fastify'))
   }
   const kit = adapterKit<AnyClaims>(first, options as OidcGateOptions, 'fastify')
-  return fp(async (fastify: FastifyInstance) => setup(fastify, kit), META)
+  return fp(async (fastify: FastifyInstance) => setup(fastify, () => kit), META)
 }
 fp(oidcGate as unknown as FastifyPluginAsync, META)
 
-// Async, so that a bad option rejects the registration instead of throwing inside Fastify's loader.
-
-async function setup(fastify: FastifyInstance, kit: AdapterKit<AnyClaims>): Promise<void> {
-  const { gate } = kit
+async function setup(fastify: FastifyInstance, makeKit: () => AdapterKit<AnyClaims>): Promise<void> {
+  const kit = makeKit()
   // Nested contexts inherit the decorator of an outer registration.
   if (!fastify.hasRequestDecorator('auth')) fastify.decorateRequest('auth', null)
   fastify.addHook('onRoute', (route) => {
     const policy = route.config?.policy
-    if (policy !== undefined) route.config = { ...route.config, policy: gate.compilePolicy(policy) }
+    if (policy !== undefined) route.config = { ...route.config, policy: kit.gate.compilePolicy(policy) }
   })
   fastify.addHook('onRequest', async (request, reply) => {
     kit.attach(request)
@@ -160,8 +156,9 @@ async function setup(fastify: FastifyInstance, kit: AdapterKit<AnyClaims>): Prom
       request.auth = auth as RequestAuth
       reply.headers(kit.headersFor(auth))
     }
+    // Once a reply was sent (a hook that answered first), a refusal is neither written nor thrown.
     return kit.settle<unknown>(kit.node(request.raw, request.url, policy), admit, (error) =>
-      refuse(request, reply, error),
+      reply.sent ? reply : send(reply, answerOrThrow(request, error)),
     )
   })
 }
@@ -189,16 +186,9 @@ export function requirePolicy<C>(
   }
 }
 
-function refuse(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply | undefined {
-  return reply.sent ? reply : send(reply, answerOrThrow(request, error))
-}
-
 function send(reply: FastifyReply, answer: GateResponse): FastifyReply {
-  return reply.sent ? reply : reply.code(answer.status).headers(answer.headers).send(answer.body)
+  return reply.code(answer.status).headers(answer.headers).send(answer.body)
 }
 
-function isFastify(value: unknown): value is FastifyInstance {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as FastifyInstance).addHook === 'function'
-  )
-}
+const isFastify = (value: unknown): value is FastifyInstance =>
+  typeof (value as FastifyInstance | null | undefined)?.addHook === 'function'

@@ -35,6 +35,14 @@ export interface GateRequest {
 }
 
 /**
+ * Whether the field name `key`, as sent, is `name` (lower case). A line sent in lower case too (most
+ * clients) is matched without a lower-case copy.
+ */
+export function isFieldName(key: string, name: string): boolean {
+  return key.length === name.length && (key === name || key.toLowerCase() === name)
+}
+
+/**
  * Every value of the header `name` (lowercase): one entry per field line where the request shows them
  * (`rawHeaders`), else the one value `headers` holds. Fetch `Headers` join repeated lines with `", "`.
  */
@@ -44,10 +52,7 @@ export function headerLines(request: GateRequest, name: string): readonly string
     const found: string[] = []
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const key = raw[i] as string
-      // `name` is lower case: a line sent in lower case too (most clients) is matched without a copy.
-      if (key.length === name.length && (key === name || key.toLowerCase() === name)) {
-        found.push(raw[i + 1] as string)
-      }
+      if (isFieldName(key, name)) found.push(raw[i + 1] as string)
     }
     return found
   }
